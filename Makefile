@@ -1,0 +1,96 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# gpool top-level Makefile.  Two roles in one file:
+#
+#  - Kbuild: the repository is linked into the kernel tree as mm/gpool and
+#    this file is what kbuild reads when it descends into it (KERNELRELEASE
+#    is set then).
+#  - The project's harness: `make check`, `make demo`, `make shell`, ...
+#    (`make help` lists them).  Everything generated goes under build/.
+
+ifneq ($(KERNELRELEASE),)
+
+obj-$(CONFIG_GPOOL) += pool/ kernel/
+
+else
+
+TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+BUILD := $(TOP)/build
+include $(TOP)/scripts/versions.mk
+
+# DEBUG=1 selects the debug kernel (KASAN, lockdep, kmemleak, ...).
+DEBUG ?= 0
+ifeq ($(DEBUG),1)
+VARIANT := debug
+else
+VARIANT := normal
+endif
+# Extra guest kernel parameters, e.g. CMDLINE="gpool=0:1G,1:1G".
+CMDLINE ?=
+# Run only the tests whose name matches this shell glob (T=guest_memfd*).
+T ?=
+
+RUN_GUEST = $(TOP)/scripts/run-guest.py --variant $(VARIANT) \
+	$(if $(CMDLINE),--cmdline "$(CMDLINE)") $(if $(T),--only '$(T)')
+
+.PHONY: help check demo shell kernel guest deps host-check checkpatch \
+	bench-pool fuzz-pool clean distclean
+
+help:
+	@echo "gpool: dedicated hugepage pool for guest_memfd (Linux $(LINUX_VERSION))"
+	@echo
+	@echo "  make demo        boot the test kernel and run the demo VMM"
+	@echo "  make check       every test: userspace pool tests, then KUnit and"
+	@echo "                   selftests in the guest; ends with 'N passed, N failed'"
+	@echo "  make shell       interactive shell in the guest (exit with poweroff -f)"
+	@echo "  make kernel      build the test kernel only"
+	@echo "  make guest       build the guest image (initramfs) only"
+	@echo "  make host-check  userspace pool tests only"
+	@echo "  make checkpatch  checkpatch --strict over kernel/ and pool/"
+	@echo "  make bench-pool  pool core benchmark (instructions/op, metadata)"
+	@echo "  make fuzz-pool   longer libFuzzer run over the pool core"
+	@echo
+	@echo "  DEBUG=1          use the debug kernel (KASAN, lockdep, kmemleak, ...)"
+	@echo "  CMDLINE='...'    extra guest kernel parameters"
+	@echo "  T='glob'         run only matching guest tests"
+	@echo
+	@echo "Outputs: build/results/<variant>/ (TAP, console log, summary)."
+
+deps:
+	@$(TOP)/scripts/deps.sh
+
+kernel: deps
+	@$(TOP)/scripts/kernel.sh build $(VARIANT)
+
+guest: deps
+	@$(TOP)/scripts/guest-image.sh $(VARIANT)
+
+host-check: deps
+	@$(TOP)/scripts/host-check.sh
+
+check: deps
+	@$(TOP)/scripts/check.sh $(VARIANT) $(RUN_GUEST) --mode check
+
+demo: kernel guest
+	@$(RUN_GUEST) --mode demo
+
+shell: kernel guest
+	@$(RUN_GUEST) --mode shell
+
+checkpatch: deps
+	@$(TOP)/scripts/checkpatch.sh
+
+bench-pool: deps
+	@$(MAKE) -s -C $(TOP)/pool/tests bench
+
+fuzz-pool: deps
+	@$(MAKE) -s -C $(TOP)/pool/tests fuzz
+
+clean:
+	@$(MAKE) -s -C $(TOP)/pool/tests clean
+	rm -rf $(BUILD)/kernel $(BUILD)/kernel-debug $(BUILD)/guest $(BUILD)/results
+
+distclean:
+	rm -rf $(BUILD)
+
+endif

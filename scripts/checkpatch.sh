@@ -1,0 +1,33 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# checkpatch --strict over every C file and header of kernel/ and pool/ (the
+# userspace harness under pool/tests/ included) and over the patch series.
+# One TAP line per file, then a kselftest "# Totals:" line.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cp=$top/build/src/scripts/checkpatch.pl
+[ -f "$cp" ] || "$top/scripts/kernel.sh" source >/dev/null
+cd "$top"
+mapfile -t files < <(git ls-files --cached --others --exclude-standard \
+	'kernel/*.[ch]' 'pool/*.[ch]' | sort)
+mapfile -t patches < <(ls kernel/patches/*.patch 2>/dev/null)
+pass=0 fail=0 n=0
+echo "TAP version 13"
+echo "1..$((${#files[@]} + ${#patches[@]}))"
+for f in "${files[@]}" "${patches[@]}"; do
+	n=$((n + 1))
+	case "$f" in *.patch) mode=() ;; *) mode=(-f) ;; esac
+	if out=$(perl "$cp" --no-tree --strict --quiet --show-types \
+		 --ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES "${mode[@]}" "$f" 2>&1); then
+		echo "ok $n checkpatch: $f"
+		pass=$((pass + 1))
+	else
+		echo "$out" | sed 's/^/# /'
+		echo "not ok $n checkpatch: $f"
+		fail=$((fail + 1))
+	fi
+done
+echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"
+[ $fail -eq 0 ]

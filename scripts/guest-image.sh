@@ -1,0 +1,91 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build the guest image: a busybox initramfs holding static test binaries.
+#
+#   scripts/guest-image.sh [VARIANT]
+#
+# Contents:
+#   /init                    scripts/guest-init.sh (runs tests, demo or a shell)
+#   /tests/list              the test manifest: "name timeout-seconds path [args]"
+#   /tests/kvm/...           upstream KVM selftests built from the same tree
+#   /tests/gpool/...         the project's selftests (selftests/)
+#   /bin/gpool-demo, ...     tools
+#
+# The manifest is also written to build/guest/tests.list: the host runner
+# checks that every test in it reported a result.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+variant=${1:-normal}
+build=$top/build
+guest=$build/guest
+root=$guest/root
+hdr=$build/headers
+log() { echo "  GUEST   $*"; }
+die() { echo "guest-image.sh: $*" >&2; exit 1; }
+
+# Upstream KVM selftests that any guest_memfd must pass (prior-art.md 1.4).
+kvm_tests=(
+	"guest_memfd_test 120"
+	"set_memory_region_test 180"
+	"x86_64/private_mem_conversions_test 300"
+	"x86_64/private_mem_kvm_exits_test 120"
+	"pre_fault_memory_test 180"
+)
+
+"$top/scripts/kernel.sh" headers "$variant"
+
+log "KVM selftests"
+kvm_out=$guest/kvm
+mkdir -p "$kvm_out"
+targets=()
+for t in "${kvm_tests[@]}"; do
+	targets+=("$kvm_out/${t%% *}")
+done
+make -s -C "$build/src/tools/testing/selftests/kvm" -j"$(nproc)" \
+	LDFLAGS=-static KHDR_INCLUDES="-isystem $hdr/include" \
+	OUTPUT="$kvm_out" "${targets[@]}" >/dev/null
+
+log "project selftests"
+make -s -C "$top/selftests" OUTPUT="$guest/gpool" KHDR="$hdr/include" \
+	KSRC="$build/src" all
+
+log "tools"
+mkdir -p "$guest/bin"
+make -s -C "$top/tools/demo" OUT="$guest/bin" KHDR="$hdr/include"
+
+log "initramfs"
+rm -rf "$root"
+mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,tests/kvm,tests/gpool,etc}
+cp /bin/busybox "$root/bin/busybox"
+for a in $("$root/bin/busybox" --list); do
+	[ "$a" = busybox ] || ln -sf busybox "$root/bin/$a"
+done
+install -m 0755 "$top/scripts/guest-init.sh" "$root/init"
+cp "$guest/bin/"* "$root/bin/"
+
+manifest=$guest/tests.list
+: > "$manifest"
+for t in "${kvm_tests[@]}"; do
+	name=${t%% *}
+	timeout=${t##* }
+	mkdir -p "$root/tests/kvm/$(dirname "$name")"
+	cp "$kvm_out/$name" "$root/tests/kvm/$name"
+	echo "kvm:$(basename "$name") $timeout /tests/kvm/$name" >> "$manifest"
+done
+# The project's selftests describe themselves: selftests/tests.list has
+# "name timeout [args]" lines, in run order.
+while read -r name timeout args; do
+	case "$name" in ''|'#'*) continue ;; esac
+	[ -x "$guest/gpool/$name" ] || die "selftests/tests.list names $name, which was not built"
+	cp "$guest/gpool/$name" "$root/tests/gpool/$name"
+	echo "gpool:$name $timeout /tests/gpool/$name${args:+ $args}" >> "$manifest"
+done < "$top/selftests/tests.list"
+cp "$manifest" "$root/tests/list"
+
+(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet --reproducible) |
+	gzip -1 > "$guest/initramfs.cpio.gz.tmp"
+mv "$guest/initramfs.cpio.gz.tmp" "$guest/initramfs.cpio.gz"
+log "ready: build/guest/initramfs.cpio.gz ($(du -h "$guest/initramfs.cpio.gz" | cut -f1)," \
+	"$(wc -l < "$manifest") tests)"

@@ -1,0 +1,109 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# /init of the gpool test guest (busybox).  The mode comes after "--" on the
+# kernel command line:
+#
+#   -- check [GLOB]      run every test in /tests/list (or those matching GLOB)
+#   -- demo [ARGS...]    run /bin/gpool-demo ARGS
+#   -- shell             interactive shell on the console
+#
+# ttyS0 carries the kernel log (and KUnit's KTAP); ttyS1 carries this
+# runner's TAP stream, so neither can corrupt the other.  Like liburing's
+# runtests.sh, a test fails when the kernel logs a splat while it runs, even
+# if the test itself passed.  The host (scripts/run-guest.py) checks the
+# whole console log again.
+
+export PATH=/bin:/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tmpfs tmpfs /tmp
+hostname gpool-guest
+
+out=/dev/ttyS1
+stty -F $out raw -echo 2>/dev/null
+say() { echo "$*" > $out; }
+
+# Patterns that turn a run red (kept in step with scripts/run-guest.py).
+splat='WARNING:|BUG:|Oops|Call Trace|KASAN|kmemleak|possible recursive locking|'
+splat="${splat}"'possible circular locking|lockdep|UBSAN|general protection|Kernel panic'
+
+run_one() {
+	num=$1 name=$2 limit=$3
+	shift 3
+	say "# selftest: $name"
+	echo "gpool-runner: begin $name" > /dev/kmsg
+	dmesg -c > /dev/null
+	start=$(date +%s)
+	{ timeout -s KILL "$limit" "$@" 2>&1; echo $? > /tmp/rc; } |
+		sed 's/^/# /' > $out
+	rc=$(cat /tmp/rc)
+	secs=$(($(date +%s) - start))
+	echo "gpool-runner: end $name rc=$rc" > /dev/kmsg
+	dmesg > /tmp/klog
+	if grep -Eq "$splat" /tmp/klog; then
+		say "# kernel log while $name ran:"
+		sed 's/^/#   /' /tmp/klog > $out
+		say "not ok $num $name # kernel log has a splat (exit $rc, ${secs}s)"
+		return
+	fi
+	case $rc in
+	0) say "ok $num $name # ${secs}s" ;;
+	4) say "ok $num $name # SKIP (${secs}s)" ;;
+	137) say "not ok $num $name # TIMEOUT after ${limit}s" ;;
+	*) say "not ok $num $name # exit $rc (${secs}s)" ;;
+	esac
+}
+
+run_tests() {
+	glob=${1:-*}
+	n=0
+	while read -r name limit cmd; do
+		case "$name" in $glob) n=$((n + 1)) ;; esac
+	done < /tests/list
+	say "TAP version 13"
+	say "1..$n"
+	i=0
+	while read -r name limit cmd; do
+		case "$name" in $glob) ;; *) continue ;; esac
+		i=$((i + 1))
+		# shellcheck disable=SC2086 # cmd carries its arguments
+		run_one $i "$name" "$limit" $cmd < /dev/null
+	done < /tests/list
+	if [ -w /sys/kernel/debug/kmemleak ]; then
+		# kmemleak only reports objects older than 5 s, after two scans.
+		sleep 6
+		echo scan > /sys/kernel/debug/kmemleak
+		echo scan > /sys/kernel/debug/kmemleak
+		if [ -s /sys/kernel/debug/kmemleak ]; then
+			say "# kmemleak:"
+			sed 's/^/#   /' /sys/kernel/debug/kmemleak > $out
+			say "# gpool-runner: kmemleak found leaks"
+		fi
+	fi
+	say "# gpool-runner: done"
+}
+
+mode=${1:-shell}
+[ $# -gt 0 ] && shift
+case $mode in
+check)
+	run_tests "$@"
+	;;
+demo)
+	say "# gpool-demo $*"
+	{ gpool-demo "$@" 2>&1; echo $? > /tmp/rc; } > $out
+	say "# gpool-runner: demo exit $(cat /tmp/rc)"
+	;;
+shell)
+	echo "gpool guest shell: tests are in /tests (see /tests/list); 'poweroff -f' to leave."
+	setsid cttyhack sh
+	;;
+*)
+	say "# gpool-runner: unknown mode '$mode'"
+	;;
+esac
+sync
+poweroff -f
