@@ -1,0 +1,426 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Allocating and freeing units: node choice by policy, choice of the
+ * source unit, reservation use, owner accounting and input validation.
+ */
+#include "pool_internal.h"
+#include "pool_types.h"
+
+/* "Pick any" for the slot and frame arguments of gpool_take(). */
+#define GPOOL_ANY	GPOOL_SLOTS
+
+/*
+ * A frame just taken by @id: the first allocated frame of a child decides
+ * the child's primary owner; frames of other owners are marked in aux.
+ */
+static void gpool_frame_own(struct gpool_section *sec, struct gpool_block *blk,
+			    unsigned int idx, u32 id)
+{
+	if (gpool_blk_nr_alloc(blk) == 1)
+		blk->owner = gpool_sec_claim(sec, id) ? GPOOL_OWNER_NONE : id;
+	if (gpool_blk_owner(sec, blk) == id)
+		blk->nr_primary++;
+	else
+		__set_bit(idx, blk->frames->aux);
+}
+
+/* Is frame @idx of a split child allocated (to anyone)?  Node lock held. */
+bool gpool_frame_allocated(struct gpool_node *node,
+			   const struct gpool_section *sec,
+			   const struct gpool_block *blk, unsigned int slot,
+			   unsigned int idx)
+{
+	if (test_bit(idx, blk->frames->avail))
+		return false;
+	if (!test_bit(idx, blk->frames->aux) || !blk->nr_bad)
+		return true;
+	return !gpool_bad_in(node, gpool_slot_pfn(sec, slot) + idx, 1);
+}
+
+/*
+ * An allocated frame is about to be freed or go bad.  Frames of owners
+ * other than the primary are only told apart from each other by count.
+ */
+static void gpool_frame_disown(struct gpool_block *blk, unsigned int idx)
+{
+	if (!test_bit(idx, blk->frames->aux))
+		blk->nr_primary--;
+	__clear_bit(idx, blk->frames->aux);
+	if (gpool_blk_nr_alloc(blk) == 1)
+		blk->owner = GPOOL_OWNER_NONE;
+}
+
+/*
+ * Choose where an allocation of level @lvl comes from: the smallest level
+ * with a free unit, so larger units are split only when nothing smaller is
+ * free.  Sets @sec and the capacity change @df.
+ * Return: the source level, or -ENOENT.
+ */
+static int gpool_pick(struct gpool_node *node, int lvl,
+		      struct gpool_section **sec, s64 *df)
+{
+	int src, l;
+
+	for (src = lvl; src < GPOOL_NR_LVLS; src++) {
+		struct list_head *head = NULL;
+
+		if (src == GPOOL_LVL_4K) {
+			head = &node->partial;
+			*sec = list_first_entry_or_null(head,
+							struct gpool_section,
+							partial);
+		} else if (src == GPOOL_LVL_2M) {
+			head = &node->avail;
+			*sec = list_first_entry_or_null(head,
+							struct gpool_section,
+							avail);
+		} else {
+			/* Known-zero 1G units are kept for 1G requests. */
+			bool zero = lvl == GPOOL_LVL_1G;
+
+			*sec = list_first_entry_or_null(&node->whole[zero],
+							struct gpool_section,
+							whole);
+			if (!*sec)
+				*sec = list_first_entry_or_null(&node->whole[!zero],
+								struct gpool_section,
+								whole);
+		}
+		if (*sec)
+			break;
+	}
+	if (src == GPOOL_NR_LVLS)
+		return -ENOENT;
+	df[src]--;
+	for (l = src - 1; l >= lvl; l--)
+		df[l] += GPOOL_SLOTS - 1;
+	return src;
+}
+
+/*
+ * Allocate a unit of level @lvl out of @sec, whose free unit of level @src
+ * contains it; @slot and @idx may be GPOOL_ANY.  Node lock held, and a
+ * spare frames structure cached if a 2M child must be split.
+ */
+static void gpool_take(struct gpool_node *node, struct gpool_owner *owner,
+		       int lvl, int src, struct gpool_section *sec,
+		       unsigned int slot, unsigned int idx,
+		       struct gpool_unit *unit)
+{
+	struct gpool_block *blk;
+	bool zero;
+
+	lockdep_assert_held(&node->lock);
+
+	if (src == GPOOL_LVL_1G) {
+		if (lvl == GPOOL_LVL_1G) {
+			zero = sec->flags & GPOOL_SEC_ZERO;
+			gpool_whole_del(node, sec);
+			sec->state = GPOOL_SEC_ALLOC;
+			sec->owner = owner->id;
+			unit->pfn = sec->pfn;
+			goto out;
+		}
+		gpool_sec_split_free(node, sec);
+	}
+	if (slot == GPOOL_ANY) {
+		if (src == GPOOL_LVL_4K)
+			slot = find_first_bit(sec->partial_map, GPOOL_SLOTS);
+		else if (!sec->nr_zero || sec->nr_zero == sec->nr_avail)
+			slot = find_first_bit(sec->avail_map, GPOOL_SLOTS);
+		else	/* zero 2M for 2M requests, dirty ones to split */
+			slot = gpool_find_pref(sec->avail_map, sec->zero_map,
+					       lvl == GPOOL_LVL_2M);
+	}
+	blk = gpool_sec_block(sec, slot);
+	if (lvl == GPOOL_LVL_2M) {
+		zero = gpool_child_take(node, sec, slot);
+		if (gpool_sec_claim(sec, owner->id)) {
+			blk->owner = GPOOL_OWNER_NONE;
+			sec->nr_primary++;
+		} else {
+			blk->owner = owner->id;
+		}
+		unit->pfn = gpool_slot_pfn(sec, slot);
+		goto out;
+	}
+	if (src != GPOOL_LVL_4K)
+		gpool_block_split_free(node, sec, slot, gpool_frames_get(node));
+	if (idx == GPOOL_ANY && !blk->nr_zero)
+		idx = find_first_bit(blk->frames->avail, GPOOL_SLOTS);
+	else if (idx == GPOOL_ANY)
+		idx = gpool_find_pref(blk->frames->avail, blk->frames->aux,
+				      true);
+	zero = gpool_frame_take(node, sec, slot, idx);
+	gpool_frame_own(sec, blk, idx, owner->id);
+	unit->pfn = gpool_slot_pfn(sec, slot) + idx;
+out:
+	node->allocated[lvl]++;
+	owner->node[node->nid].held[lvl]++;
+	unit->order = gpool_lvl_order(lvl);
+	unit->nid = node->nid;
+	unit->flags = zero ? GPOOL_UNIT_ZERO : 0;
+}
+
+/* Allocation failed for lack of capacity: is it only out for zeroing? */
+static int gpool_nomem(const struct gpool_node *node)
+{
+	int l;
+
+	for (l = 0; l < GPOOL_NR_LVLS; l++)
+		if (node->zeroing[l])
+			return -EAGAIN;
+	return -ENOMEM;
+}
+
+static int gpool_alloc_node(struct gpool_owner *owner, struct gpool_node *node,
+			    int lvl, struct gpool_unit *unit)
+{
+	s64 df[GPOOL_NR_LVLS] = { 0 }, dr[GPOOL_NR_LVLS] = { 0 };
+	struct gpool_owner_node *on = &owner->node[node->nid];
+	struct gpool_section *sec;
+	int src, err;
+
+	err = gpool_node_lock(node, lvl == GPOOL_LVL_4K);
+	if (err)
+		return err;
+	gpool_resv_use(on, lvl, dr);
+	src = gpool_pick(node, lvl, &sec, df);
+	if (src < 0 || !gpool_feasible(node, df, dr)) {
+		err = gpool_nomem(node);
+		goto out_unlock;
+	}
+	gpool_take(node, owner, lvl, src, sec, GPOOL_ANY, GPOOL_ANY, unit);
+	gpool_resv_apply(node, on, dr);
+out_unlock:
+	gpool_node_unlock(node);
+	return err;
+}
+
+static bool gpool_has_resv(const struct gpool_owner_node *on, int lvl)
+{
+	for (; lvl < GPOOL_NR_LVLS; lvl++)
+		if (READ_ONCE(on->resv[lvl]))
+			return true;
+	return false;
+}
+
+int gpool_alloc(struct gpool_owner *owner, unsigned int order,
+		struct gpool_unit *unit)
+{
+	int lvl = gpool_order_lvl(order);
+	unsigned int nids[GPOOL_MAX_NODES], order_nids[GPOOL_MAX_NODES];
+	unsigned int nr, i, first = 0, last;
+	int err = -ENOMEM;
+
+	if (lvl < 0 || order > owner->max_order)
+		return -EINVAL;
+
+	nr = gpool_owner_nodes(owner, nids);
+	/* Nodes holding a reservation for it first, then the others. */
+	last = nr;
+	for (i = 0; i < nr; i++) {
+		if (gpool_has_resv(&owner->node[nids[i]], lvl))
+			order_nids[first++] = nids[i];
+		else
+			order_nids[--last] = nids[i];
+	}
+	/* The others were filled in backwards: restore policy order. */
+	for (i = 0; i < (nr - first) / 2; i++)
+		swap(order_nids[first + i], order_nids[nr - 1 - i]);
+
+	for (i = 0; i < nr; i++) {
+		struct gpool_node *node = gpool_node_get(owner->pool,
+							 order_nids[i]);
+		int ret = gpool_alloc_node(owner, node, lvl, unit);
+
+		if (!ret) {
+			if (owner->policy.mode == GPOOL_MODE_INTERLEAVE)
+				WRITE_ONCE(owner->next, order_nids[i] + 1);
+			return 0;
+		}
+		if (err != -EAGAIN)
+			err = ret;
+	}
+	return err;
+}
+
+int gpool_alloc_exact(struct gpool_owner *owner, u64 pfn, unsigned int order,
+		      struct gpool_unit *unit)
+{
+	s64 df[GPOOL_NR_LVLS] = { 0 }, dr[GPOOL_NR_LVLS] = { 0 };
+	struct gpool *pool = owner->pool;
+	int lvl = gpool_order_lvl(order);
+	struct gpool_section *sec;
+	struct gpool_node *node;
+	struct gpool_loc loc;
+	int src, l, err;
+
+	if (lvl < 0 || order > owner->max_order ||
+	    !IS_ALIGNED(pfn, 1ULL << order))
+		return -EINVAL;
+
+	err = gpool_lock_pfn(pool, pfn, lvl == GPOOL_LVL_4K, &loc);
+	if (err)
+		return err;
+	node = loc.node;
+	sec = loc.sec;
+
+	err = -EBUSY;
+	if (sec->state == GPOOL_SEC_FREE)
+		src = GPOOL_LVL_1G;
+	else if (sec->state != GPOOL_SEC_SPLIT || lvl == GPOOL_LVL_1G)
+		goto out_unlock;
+	else if (test_bit(loc.slot, sec->avail_map))
+		src = GPOOL_LVL_2M;
+	else if (lvl == GPOOL_LVL_4K && loc.blk->frames &&
+		 test_bit(loc.idx, loc.blk->frames->avail))
+		src = GPOOL_LVL_4K;
+	else
+		goto out_unlock;
+
+	df[src]--;
+	for (l = src - 1; l >= lvl; l--)
+		df[l] += GPOOL_SLOTS - 1;
+	gpool_resv_use(&owner->node[node->nid], lvl, dr);
+	if (!gpool_feasible(node, df, dr)) {
+		err = -ENOMEM;
+		goto out_unlock;
+	}
+	gpool_take(node, owner, lvl, src, sec, loc.slot, loc.idx, unit);
+	gpool_resv_apply(node, &owner->node[node->nid], dr);
+	err = 0;
+out_unlock:
+	gpool_unlock_pfn(pool, &loc);
+	return err;
+}
+
+void gpool_free_whole(struct gpool_node *node, struct gpool_owner *owner,
+		      struct gpool_section *sec)
+{
+	struct gpool_owner_node *on = &owner->node[node->nid];
+
+	lockdep_assert_held(&node->lock);
+
+	node->allocated[GPOOL_LVL_1G]--;
+	on->held[GPOOL_LVL_1G]--;
+	gpool_resv_credit(node, on, GPOOL_LVL_1G, 1);
+	gpool_whole_add(node, sec, false);
+}
+
+void gpool_free_child(struct gpool_node *node, struct gpool_owner *owner,
+		      struct gpool_section *sec, unsigned int slot)
+{
+	struct gpool_owner_node *on = &owner->node[node->nid];
+	struct gpool_block *blk = gpool_sec_block(sec, slot);
+
+	lockdep_assert_held(&node->lock);
+
+	if (blk->owner == GPOOL_OWNER_NONE)
+		sec->nr_primary--;
+	blk->owner = GPOOL_OWNER_NONE;
+	node->allocated[GPOOL_LVL_2M]--;
+	on->held[GPOOL_LVL_2M]--;
+	gpool_resv_credit(node, on, GPOOL_LVL_2M, 1);
+	gpool_child_put(node, sec, slot, false);
+}
+
+void gpool_free_frame(struct gpool_node *node, struct gpool_owner *owner,
+		      struct gpool_section *sec, unsigned int slot,
+		      unsigned int idx)
+{
+	struct gpool_owner_node *on = &owner->node[node->nid];
+
+	lockdep_assert_held(&node->lock);
+
+	gpool_frame_disown(gpool_sec_block(sec, slot), idx);
+	node->allocated[GPOOL_LVL_4K]--;
+	on->held[GPOOL_LVL_4K]--;
+	gpool_resv_credit(node, on, GPOOL_LVL_4K, 1);
+	gpool_frame_put(node, sec, slot, idx, false);
+}
+
+/*
+ * Is there an allocated unit of level @lvl at @loc, and is it @id's?
+ * Return: 0, -ENOENT or -EPERM.
+ */
+int gpool_check_unit(const struct gpool_loc *loc, int lvl, u32 id)
+{
+	const struct gpool_section *sec = loc->sec;
+	const struct gpool_block *blk = loc->blk;
+
+	switch (lvl) {
+	case GPOOL_LVL_1G:
+		if (sec->state != GPOOL_SEC_ALLOC)
+			return -ENOENT;
+		return sec->owner == id ? 0 : -EPERM;
+	case GPOOL_LVL_2M:
+		if (sec->state != GPOOL_SEC_SPLIT ||
+		    !gpool_child_allocated(sec, blk, loc->slot))
+			return -ENOENT;
+		return gpool_blk_owner(sec, blk) == id ? 0 : -EPERM;
+	default:
+		if (sec->state != GPOOL_SEC_SPLIT || !blk->frames ||
+		    !gpool_frame_allocated(loc->node, sec, blk, loc->slot,
+					   loc->idx))
+			return -ENOENT;
+		/* aux set: some owner other than the primary. */
+		if (test_bit(loc->idx, blk->frames->aux))
+			return gpool_blk_owner(sec, blk) != id ? 0 : -EPERM;
+		return gpool_blk_owner(sec, blk) == id ? 0 : -EPERM;
+	}
+}
+
+/* An allocated frame goes out of service instead of being freed. */
+void gpool_frame_bad(struct gpool_node *node, struct gpool_owner *owner,
+		     struct gpool_section *sec, unsigned int slot,
+		     unsigned int idx, struct gpool_poison *p)
+{
+	struct gpool_block *blk = gpool_sec_block(sec, slot);
+
+	lockdep_assert_held(&node->lock);
+
+	gpool_frame_disown(blk, idx);
+	__set_bit(idx, blk->frames->aux);
+	blk->nr_bad++;
+	node->allocated[GPOOL_LVL_4K]--;
+	owner->node[node->nid].held[GPOOL_LVL_4K]--;
+	list_add_tail(&p->link, &node->bad);
+	node->bad_pages++;
+}
+
+int gpool_free(struct gpool_owner *owner, u64 pfn, unsigned int order)
+{
+	struct gpool *pool = owner->pool;
+	int lvl = gpool_order_lvl(order);
+	struct gpool_node *node;
+	struct gpool_loc loc;
+	int err;
+
+	if (lvl < 0 || !IS_ALIGNED(pfn, 1ULL << order))
+		return -EINVAL;
+
+	read_lock(&pool->ranges_lock);
+	err = gpool_locate(pool, pfn, &loc);
+	if (err)
+		goto out_unlock_ranges;
+	node = loc.node;
+	spin_lock(&node->lock);
+	err = gpool_check_unit(&loc, lvl, owner->id);
+	if (err)
+		goto out_unlock;
+	if (unlikely(node->nr_poison) &&
+	    gpool_poison_in(node, pfn, 1ULL << order))
+		gpool_free_poisoned(node, owner, &loc, lvl);
+	else if (lvl == GPOOL_LVL_1G)
+		gpool_free_whole(node, owner, loc.sec);
+	else if (lvl == GPOOL_LVL_2M)
+		gpool_free_child(node, owner, loc.sec, loc.slot);
+	else
+		gpool_free_frame(node, owner, loc.sec, loc.slot, loc.idx);
+out_unlock:
+	spin_unlock(&node->lock);
+out_unlock_ranges:
+	read_unlock(&pool->ranges_lock);
+	return err;
+}

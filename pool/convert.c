@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Splitting and merging allocated units, for shared <-> private conversions
+ * of guest memory, and looking up the unit that holds a frame.
+ *
+ * The owner keeps every frame throughout; only the unit sizes change, and
+ * the kernel side remaps at the sizes reported here.
+ */
+#include "pool_internal.h"
+#include "pool_types.h"
+
+/* Level of the allocated unit at @loc, or -ENOENT if it is not allocated. */
+static int gpool_unit_lvl(const struct gpool_loc *loc)
+{
+	const struct gpool_section *sec = loc->sec;
+	const struct gpool_block *blk = loc->blk;
+
+	if (sec->state == GPOOL_SEC_ALLOC)
+		return GPOOL_LVL_1G;
+	if (sec->state != GPOOL_SEC_SPLIT)
+		return -ENOENT;
+	if (gpool_child_allocated(sec, blk, loc->slot))
+		return GPOOL_LVL_2M;
+	if (blk->frames &&
+	    gpool_frame_allocated(loc->node, sec, blk, loc->slot, loc->idx))
+		return GPOOL_LVL_4K;
+	return -ENOENT;
+}
+
+/* The allocated unit at @loc must exist and be @id's. */
+static int gpool_unit_owned(const struct gpool_loc *loc, u32 id)
+{
+	int lvl = gpool_unit_lvl(loc);
+
+	if (lvl < 0)
+		return lvl;
+	return gpool_check_unit(loc, lvl, id);
+}
+
+/* Split the allocated 2M child at @slot into frames if it is one unit. */
+static void gpool_split_child(struct gpool_node *node,
+			      struct gpool_owner *owner,
+			      struct gpool_section *sec, unsigned int slot,
+			      struct gpool_split_info *info)
+{
+	struct gpool_owner_node *on = &owner->node[node->nid];
+
+	if (!gpool_child_allocated(sec, gpool_sec_block(sec, slot), slot))
+		return;
+	gpool_block_split_alloc(node, sec, slot, gpool_frames_get(node));
+	on->held[GPOOL_LVL_2M]--;
+	on->held[GPOOL_LVL_4K] += GPOOL_SLOTS;
+	info->nr_4k += GPOOL_SLOTS;
+}
+
+int gpool_split(struct gpool_owner *owner, u64 pfn, u64 nr_pages,
+		struct gpool_split_info *info)
+{
+	struct gpool_owner_node *on;
+	struct gpool *pool = owner->pool;
+	struct gpool_loc first, last;
+	struct gpool_section *sec;
+	struct gpool_node *node;
+	bool split_1g;
+	u64 end;
+	int err;
+
+	info->nr_2m = 0;
+	info->nr_4k = 0;
+	if (!nr_pages || check_add_overflow(pfn, nr_pages, &end) ||
+	    pfn >> GPOOL_ORDER_1G != (end - 1) >> GPOOL_ORDER_1G)
+		return -EINVAL;
+
+	err = gpool_lock_pfn(pool, pfn, 2, &first);
+	if (err)
+		return err;
+	node = first.node;
+	sec = first.sec;
+	on = &owner->node[node->nid];
+	err = gpool_locate(pool, end - 1, &last);
+	if (!err && last.sec != sec)
+		err = -EINVAL;
+	if (err)
+		goto out_unlock;
+
+	err = gpool_unit_owned(&first, owner->id);
+	if (!err)
+		err = gpool_unit_owned(&last, owner->id);
+	if (err)
+		goto out_unlock;
+
+	split_1g = sec->state == GPOOL_SEC_ALLOC &&
+		   (pfn != sec->pfn || end != sec->pfn + GPOOL_SEC_PAGES);
+	if (split_1g) {
+		gpool_sec_split_alloc(node, sec);
+		on->held[GPOOL_LVL_1G]--;
+		on->held[GPOOL_LVL_2M] += GPOOL_SLOTS;
+	}
+	if (!IS_ALIGNED(pfn, GPOOL_BLK_PAGES))
+		gpool_split_child(node, owner, sec, first.slot, info);
+	if (!IS_ALIGNED(end, GPOOL_BLK_PAGES))
+		gpool_split_child(node, owner, sec, last.slot, info);
+	if (split_1g)
+		info->nr_2m = GPOOL_SLOTS - info->nr_4k / GPOOL_SLOTS;
+out_unlock:
+	gpool_unlock_pfn(pool, &first);
+	return err;
+}
+
+/* Can the split child at @slot be merged back into @id's 2M unit? */
+static bool gpool_child_mergeable(struct gpool_section *sec,
+				  unsigned int slot, u32 id)
+{
+	struct gpool_block *blk = gpool_sec_block(sec, slot);
+
+	return blk->frames && gpool_blk_owner(sec, blk) == id &&
+	       blk->nr_primary == GPOOL_SLOTS;
+}
+
+static void gpool_merge_child(struct gpool_node *node,
+			      struct gpool_owner *owner,
+			      struct gpool_section *sec, unsigned int slot,
+			      struct gpool_merge_info *info)
+{
+	struct gpool_owner_node *on = &owner->node[node->nid];
+
+	gpool_block_merge_alloc(node, sec, slot);
+	on->held[GPOOL_LVL_4K] -= GPOOL_SLOTS;
+	on->held[GPOOL_LVL_2M]++;
+	info->nr_4k += GPOOL_SLOTS;
+}
+
+/* Merge the 2M child at @loc; node lock held. */
+static int gpool_merge_2m(struct gpool_node *node, struct gpool_owner *owner,
+			  struct gpool_loc *loc, struct gpool_merge_info *info)
+{
+	struct gpool_section *sec = loc->sec;
+
+	if (gpool_child_allocated(sec, loc->blk, loc->slot)) {
+		if (gpool_blk_owner(sec, loc->blk) != owner->id)
+			return -EBUSY;
+		info->order = GPOOL_ORDER_2M;
+		return 0;
+	}
+	if (!gpool_child_mergeable(sec, loc->slot, owner->id))
+		return -EBUSY;
+	if (gpool_poison_in(node, gpool_slot_pfn(sec, loc->slot),
+			    GPOOL_BLK_PAGES))
+		return -EHWPOISON;
+	gpool_merge_child(node, owner, sec, loc->slot, info);
+	info->order = GPOOL_ORDER_2M;
+	return 0;
+}
+
+/*
+ * Merge the whole section, whose 2M children must all be the primary's,
+ * either as 2M units or split into frames all held by the primary; node
+ * lock held.
+ */
+static int gpool_merge_1g(struct gpool_node *node, struct gpool_owner *owner,
+			  struct gpool_section *sec,
+			  struct gpool_merge_info *info)
+{
+	struct gpool_owner_node *on = &owner->node[node->nid];
+	unsigned int slot;
+
+	if (!(sec->flags & GPOOL_SEC_WHOLE))
+		return -EINVAL;
+	if (sec->owner != owner->id ||
+	    sec->nr_primary + sec->nr_split != GPOOL_SLOTS)
+		return -EBUSY;
+	for_each_set_bit(slot, sec->split_map, GPOOL_SLOTS) {
+		struct gpool_block *blk = gpool_sec_block(sec, slot);
+
+		if (blk->owner != GPOOL_OWNER_NONE ||
+		    blk->nr_primary != GPOOL_SLOTS)
+			return -EBUSY;
+	}
+	if (gpool_poison_in(node, sec->pfn, GPOOL_SEC_PAGES))
+		return -EHWPOISON;
+
+	for_each_set_bit(slot, sec->split_map, GPOOL_SLOTS)
+		gpool_merge_child(node, owner, sec, slot, info);
+	gpool_sec_merge_alloc(node, sec);
+	on->held[GPOOL_LVL_2M] -= GPOOL_SLOTS;
+	on->held[GPOOL_LVL_1G]++;
+	info->nr_2m = GPOOL_SLOTS;
+	info->order = GPOOL_ORDER_1G;
+	return 0;
+}
+
+int gpool_merge(struct gpool_owner *owner, u64 pfn, unsigned int order,
+		struct gpool_merge_info *info)
+{
+	struct gpool *pool = owner->pool;
+	int lvl = gpool_order_lvl(order);
+	struct gpool_node *node;
+	struct gpool_loc loc;
+	int err;
+
+	info->order = 0;
+	info->nr_4k = 0;
+	info->nr_2m = 0;
+	if (lvl < GPOOL_LVL_2M || order > owner->max_order ||
+	    !IS_ALIGNED(pfn, 1ULL << order))
+		return -EINVAL;
+
+	read_lock(&pool->ranges_lock);
+	err = gpool_locate(pool, pfn, &loc);
+	if (err)
+		goto out_unlock_ranges;
+	node = loc.node;
+	spin_lock(&node->lock);
+	if (loc.sec->state == GPOOL_SEC_ALLOC) {
+		err = loc.sec->owner == owner->id ? 0 : -EBUSY;
+		info->order = GPOOL_ORDER_1G;
+	} else if (loc.sec->state != GPOOL_SEC_SPLIT) {
+		err = -EBUSY;
+	} else if (lvl == GPOOL_LVL_2M) {
+		err = gpool_merge_2m(node, owner, &loc, info);
+	} else {
+		err = gpool_merge_1g(node, owner, loc.sec, info);
+	}
+	spin_unlock(&node->lock);
+out_unlock_ranges:
+	read_unlock(&pool->ranges_lock);
+	if (err)
+		info->order = 0;
+	return err;
+}
+
+int gpool_query(struct gpool *pool, u64 pfn, struct gpool_unit *unit)
+{
+	struct gpool_loc loc;
+	int lvl, err;
+
+	read_lock(&pool->ranges_lock);
+	err = gpool_locate(pool, pfn, &loc);
+	if (err)
+		goto out_unlock_ranges;
+	spin_lock(&loc.node->lock);
+	lvl = gpool_unit_lvl(&loc);
+	if (lvl < 0) {
+		err = lvl;
+	} else {
+		unit->order = gpool_lvl_order(lvl);
+		unit->pfn = ALIGN_DOWN(pfn, 1ULL << unit->order);
+		unit->nid = loc.node->nid;
+		unit->flags = 0;
+	}
+	spin_unlock(&loc.node->lock);
+out_unlock_ranges:
+	read_unlock(&pool->ranges_lock);
+	return err;
+}

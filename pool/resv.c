@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Owners and reservations.
+ *
+ * DOC: capacity invariant
+ *
+ * Per node, free[] counts free capacity by level (whole free 1G units, free
+ * 2M units outside them, free 4K frames outside those) and resv[] counts
+ * units promised to owners.  A promise of a small unit can be kept by
+ * splitting a larger free unit, never the other way round, so the node can
+ * keep all its promises exactly when
+ *
+ *	resv[1G] <= free[1G]
+ *	resv[2M] <= free[2M] + 512 * (free[1G] - resv[1G])		=: cap2m
+ *	resv[4K] <= free[4K] + 512 * (cap2m - resv[2M])
+ *
+ * Every allocation checks that the invariant still holds afterwards, taking
+ * into account the reservation it consumes, so allocations without a
+ * reservation only use capacity nobody was promised.  Freeing and merging
+ * never lower the right-hand sides.  Only a frame going bad can break the
+ * invariant, and then allocations against the lost capacity fail.
+ */
+#include "pool_internal.h"
+#include "pool_types.h"
+
+/*
+ * Spare capacity of @node at each level after applying @df to free[] and
+ * @dr to resv[]; negative if the invariant is broken at that level.
+ */
+static void gpool_headroom(const struct gpool_node *node, const s64 *df,
+			   const s64 *dr, s64 *h)
+{
+	h[GPOOL_LVL_1G] = (s64)node->free[GPOOL_LVL_1G] + df[GPOOL_LVL_1G] -
+			  (s64)node->resv[GPOOL_LVL_1G] - dr[GPOOL_LVL_1G];
+	h[GPOOL_LVL_2M] = (s64)node->free[GPOOL_LVL_2M] + df[GPOOL_LVL_2M] -
+			  (s64)node->resv[GPOOL_LVL_2M] - dr[GPOOL_LVL_2M];
+	if (h[GPOOL_LVL_1G] > 0)
+		h[GPOOL_LVL_2M] += h[GPOOL_LVL_1G] * GPOOL_SLOTS;
+	h[GPOOL_LVL_4K] = (s64)node->free[GPOOL_LVL_4K] + df[GPOOL_LVL_4K] -
+			  (s64)node->resv[GPOOL_LVL_4K] - dr[GPOOL_LVL_4K];
+	if (h[GPOOL_LVL_2M] > 0)
+		h[GPOOL_LVL_4K] += h[GPOOL_LVL_2M] * GPOOL_SLOTS;
+}
+
+/*
+ * Would the capacity invariant hold with free[] += @df and resv[] += @dr?
+ * Node lock held.
+ */
+bool gpool_feasible(const struct gpool_node *node, const s64 *df,
+		    const s64 *dr)
+{
+	s64 h[GPOOL_NR_LVLS];
+	int l;
+
+	lockdep_assert_held(&node->lock);
+
+	/*
+	 * Using up a promised unit of the same level as the free unit taken
+	 * lowers both sides of one inequality by one: nothing to check.
+	 */
+	for (l = 0; l < GPOOL_NR_LVLS; l++)
+		if (df[l] != dr[l] || df[l] > 0)
+			break;
+	if (l == GPOOL_NR_LVLS)
+		return true;
+
+	gpool_headroom(node, df, dr, h);
+	return h[GPOOL_LVL_1G] >= 0 && h[GPOOL_LVL_2M] >= 0 &&
+	       h[GPOOL_LVL_4K] >= 0;
+}
+
+/* How many more units of level @lvl could be promised on @node. */
+static u64 gpool_resv_room(const struct gpool_node *node, int lvl)
+{
+	static const s64 none[GPOOL_NR_LVLS];
+	s64 h[GPOOL_NR_LVLS], room;
+	int l;
+
+	gpool_headroom(node, none, none, h);
+	room = h[lvl];
+	/* A unit of level lvl uses 512^(lvl - l) of the room at level l. */
+	for (l = lvl - 1; l >= 0; l--)
+		room = min(room, h[l] >> ((lvl - l) * GPOOL_SLOT_SHIFT));
+	return room > 0 ? room : 0;
+}
+
+/*
+ * Reservation change for allocating one unit of level @lvl: use a unit of
+ * that level, else break the smallest larger one (a 1G promise becomes 511
+ * 2M promises plus 512 4K promises, one of which is used).  No change if
+ * the owner has nothing reserved at or above @lvl on this node.
+ */
+void gpool_resv_use(const struct gpool_owner_node *on, int lvl, s64 *dr)
+{
+	int l;
+
+	for (l = lvl; l < GPOOL_NR_LVLS; l++) {
+		if (on->resv[l])
+			break;
+	}
+	if (l == GPOOL_NR_LVLS)
+		return;
+	dr[l]--;
+	while (--l >= lvl)
+		dr[l] += GPOOL_SLOTS - 1;
+}
+
+void gpool_resv_apply(struct gpool_node *node, struct gpool_owner_node *on,
+		      const s64 *dr)
+{
+	int l;
+
+	lockdep_assert_held(&node->lock);
+
+	if (!(dr[GPOOL_LVL_4K] | dr[GPOOL_LVL_2M] | dr[GPOOL_LVL_1G]))
+		return;
+	for (l = 0; l < GPOOL_NR_LVLS; l++) {
+		node->resv[l] += dr[l];
+		on->resv[l] += dr[l];
+	}
+}
+
+/* Freed units go back to the owner's reservation. */
+void gpool_resv_credit(struct gpool_node *node, struct gpool_owner_node *on,
+		       int lvl, u64 nr)
+{
+	lockdep_assert_held(&node->lock);
+
+	node->resv[lvl] += nr;
+	on->resv[lvl] += nr;
+}
+
+static bool gpool_policy_valid(const struct gpool_policy *policy)
+{
+	switch (policy->mode) {
+	case GPOOL_MODE_BIND:
+	case GPOOL_MODE_INTERLEAVE:
+		return !bitmap_empty(policy->nodes, GPOOL_MAX_NODES);
+	case GPOOL_MODE_PREFERRED:
+		return policy->preferred >= 0 &&
+		       policy->preferred < GPOOL_MAX_NODES;
+	}
+	return false;
+}
+
+struct gpool_owner *gpool_owner_create(struct gpool *pool,
+				       const struct gpool_policy *policy,
+				       unsigned int max_order)
+{
+	struct gpool_owner *owner;
+
+	if (gpool_order_lvl(max_order) < 0 || !gpool_policy_valid(policy))
+		return ERR_PTR(-EINVAL);
+
+	owner = kzalloc(sizeof(*owner), GFP_KERNEL);
+	if (!owner)
+		return ERR_PTR(-ENOMEM);
+	owner->pool = pool;
+	owner->max_order = max_order;
+	owner->policy = *policy;
+
+	mutex_lock(&pool->lock);
+	if (++pool->next_owner_id == GPOOL_OWNER_NONE)
+		++pool->next_owner_id;
+	owner->id = pool->next_owner_id;
+	list_add_tail(&owner->link, &pool->owners);
+	pool->nr_owners++;
+	mutex_unlock(&pool->lock);
+	return owner;
+}
+
+static bool gpool_owner_holds(const struct gpool_owner *owner)
+{
+	unsigned int n;
+	int l;
+
+	for (n = 0; n < GPOOL_MAX_NODES; n++)
+		for (l = 0; l < GPOOL_NR_LVLS; l++)
+			if (READ_ONCE(owner->node[n].held[l]))
+				return true;
+	return false;
+}
+
+int gpool_owner_destroy(struct gpool_owner *owner)
+{
+	struct gpool *pool = owner->pool;
+
+	if (gpool_owner_holds(owner))
+		return -EBUSY;
+	gpool_unreserve(owner);
+
+	mutex_lock(&pool->lock);
+	list_del(&owner->link);
+	pool->nr_owners--;
+	mutex_unlock(&pool->lock);
+	kfree(owner);
+	return 0;
+}
+
+void gpool_unreserve(struct gpool_owner *owner)
+{
+	struct gpool *pool = owner->pool;
+	unsigned int n;
+	int l;
+
+	for (n = 0; n < GPOOL_MAX_NODES; n++) {
+		struct gpool_owner_node *on = &owner->node[n];
+		struct gpool_node *node = gpool_node_get(pool, n);
+
+		if (!node)
+			continue;
+		spin_lock(&node->lock);
+		for (l = 0; l < GPOOL_NR_LVLS; l++) {
+			node->resv[l] -= on->resv[l];
+			on->resv[l] = 0;
+		}
+		spin_unlock(&node->lock);
+	}
+}
+
+/* Promise up to @want units of @lvl on node @n; return how many. */
+static u64 gpool_resv_take(struct gpool_owner *owner, unsigned int n,
+			   int lvl, u64 want)
+{
+	struct gpool_node *node = gpool_node_get(owner->pool, n);
+	u64 got;
+
+	if (!node || !want)
+		return 0;
+	spin_lock(&node->lock);
+	got = min(want, gpool_resv_room(node, lvl));
+	node->resv[lvl] += got;
+	owner->node[n].resv[lvl] += got;
+	spin_unlock(&node->lock);
+	return got;
+}
+
+static void gpool_resv_untake(struct gpool_owner *owner, unsigned int n,
+			      int lvl, u64 nr)
+{
+	struct gpool_node *node = owner->pool->nodes[n];
+
+	if (!nr)
+		return;
+	spin_lock(&node->lock);
+	node->resv[lvl] -= nr;
+	owner->node[n].resv[lvl] -= nr;
+	spin_unlock(&node->lock);
+}
+
+/*
+ * The pool's nodes a policy allows, in the order they should be tried;
+ * interleaving starts at node @start.
+ * Return: the number of entries written to @nids.
+ */
+static unsigned int gpool_policy_nodes(struct gpool *pool,
+				       const struct gpool_policy *policy,
+				       unsigned int start, unsigned int *nids)
+{
+	DECLARE_BITMAP(mask, GPOOL_MAX_NODES);
+	unsigned int n, nr = 0;
+
+	if (policy->mode == GPOOL_MODE_PREFERRED &&
+	    bitmap_empty(policy->nodes, GPOOL_MAX_NODES))
+		bitmap_copy(mask, pool->node_mask, GPOOL_MAX_NODES);
+	else
+		bitmap_and(mask, pool->node_mask, policy->nodes,
+			   GPOOL_MAX_NODES);
+
+	switch (policy->mode) {
+	case GPOOL_MODE_PREFERRED:
+		if (test_bit(policy->preferred, pool->node_mask))
+			nids[nr++] = policy->preferred;
+		for_each_set_bit(n, mask, GPOOL_MAX_NODES)
+			if (n != (unsigned int)policy->preferred)
+				nids[nr++] = n;
+		break;
+	case GPOOL_MODE_INTERLEAVE:
+		start %= GPOOL_MAX_NODES;
+		for (n = find_next_bit(mask, GPOOL_MAX_NODES, start);
+		     n < GPOOL_MAX_NODES;
+		     n = find_next_bit(mask, GPOOL_MAX_NODES, n + 1))
+			nids[nr++] = n;
+		for_each_set_bit(n, mask, start)
+			nids[nr++] = n;
+		break;
+	default:
+		for_each_set_bit(n, mask, GPOOL_MAX_NODES)
+			nids[nr++] = n;
+		break;
+	}
+	return nr;
+}
+
+int gpool_reserve(struct gpool_owner *owner, u64 size, unsigned int order)
+{
+	u64 got[GPOOL_MAX_NODES] = { 0 };
+	unsigned int nids[GPOOL_MAX_NODES];
+	unsigned int nr, i, live = 0;
+	u64 want, left, share;
+	int lvl = gpool_order_lvl(order);
+
+	if (lvl < 0 || !size || size & ((PAGE_SIZE << order) - 1))
+		return -EINVAL;
+	want = size >> (PAGE_SHIFT + order);
+
+	nr = gpool_policy_nodes(owner->pool, &owner->policy, 0, nids);
+	for (i = 0; i < nr; i++)
+		live += !!gpool_node_get(owner->pool, nids[i]);
+	left = want;
+	/* Interleave: an even share per node first, the rest anywhere. */
+	if (owner->policy.mode == GPOOL_MODE_INTERLEAVE && live) {
+		share = want / live;
+		for (i = 0; i < nr; i++) {
+			u64 t = gpool_resv_take(owner, nids[i], lvl, share);
+
+			got[nids[i]] += t;
+			left -= t;
+		}
+	}
+	for (i = 0; i < nr && left; i++) {
+		u64 t = gpool_resv_take(owner, nids[i], lvl, left);
+
+		got[nids[i]] += t;
+		left -= t;
+	}
+	if (!left)
+		return 0;
+
+	for (i = 0; i < nr; i++)
+		gpool_resv_untake(owner, nids[i], lvl, got[nids[i]]);
+	return -ENOMEM;
+}
+
+/* The nodes to try for one allocation, in order. */
+unsigned int gpool_owner_nodes(struct gpool_owner *owner, unsigned int *nids)
+{
+	return gpool_policy_nodes(owner->pool, &owner->policy,
+				  READ_ONCE(owner->next), nids);
+}
