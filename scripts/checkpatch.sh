@@ -18,9 +18,14 @@ echo "TAP version 13"
 echo "1..$((${#files[@]} + ${#patches[@]}))"
 for f in "${files[@]}" "${patches[@]}"; do
 	n=$((n + 1))
-	case "$f" in *.patch) mode=() ;; *) mode=(-f) ;; esac
-	if out=$(perl "$cp" --no-tree --strict --quiet --show-types \
-		 --ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES "${mode[@]}" "$f" 2>&1); then
+	# A patch is checked from outside any git tree: inside one,
+	# checkpatch misreads the context lines of a Kconfig hunk.
+	case "$f" in
+	*.patch) mode=() dir=/ arg=$top/$f ;;
+	*) mode=(-f) dir=$top arg=$f ;;
+	esac
+	if out=$(cd "$dir" && perl "$cp" --no-tree --strict --quiet --show-types \
+		 --ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES "${mode[@]}" "$arg" 2>&1); then
 		echo "ok $n checkpatch: $f"
 		pass=$((pass + 1))
 	else

@@ -28,7 +28,7 @@ die() { echo "guest-image.sh: $*" >&2; exit 1; }
 # Upstream KVM selftests that any guest_memfd must pass (prior-art.md 1.4).
 kvm_tests=(
 	"guest_memfd_test 120"
-	"set_memory_region_test 180"
+	"set_memory_region_test 400"
 	"x86_64/private_mem_conversions_test 300"
 	"x86_64/private_mem_kvm_exits_test 120"
 	"pre_fault_memory_test 180"

@@ -13,7 +13,7 @@
 #
 # The source tree (build/src) is Debian's linux-source-6.12 tarball, made a
 # git repository so that the patch series in kernel/patches/ can be
-# re-applied when it changes without touching the mtime of any other file
+# re-applied (git am, commit messages and all) when it changes without touching the mtime of any other file
 # (which would force a full rebuild).  The repository itself is linked into
 # the tree as mm/gpool, and its uAPI headers into include/uapi/linux: the
 # kernel builds the very files in this repository, never copies.
@@ -65,20 +65,24 @@ apply_patches() {
 	g clean -q -fdx -e .gpool-deb-version
 	for p in "$top"/kernel/patches/*.patch; do
 		[ -e "$p" ] || continue
-		g apply --index "$p" || die "patch does not apply: ${p#"$top"/}"
-		g commit -q -m "$(basename "$p")"
+		if ! g am -q --no-3way "$p"; then
+			g am --abort
+			die "patch does not apply: ${p#"$top"/}"
+		fi
 	done
 	patches_hash > "$src/.gpool-patches"
 }
 
 link_tree() {
-	# Relative links, so the whole checkout can move.
+	# Relative links, so the whole checkout can move.  The kernel-internal
+	# header and the uAPI headers join their directories in the tree.
 	ln -sfn ../../.. "$src/mm/gpool"
-	local h
-	for h in "$top"/include/uapi/linux/*.h; do
+	local h dir
+	for h in "$top"/include/linux/*.h "$top"/include/uapi/linux/*.h; do
 		[ -e "$h" ] || continue
-		ln -sfn "../../../../../include/uapi/linux/$(basename "$h")" \
-			"$src/include/uapi/linux/$(basename "$h")"
+		dir=${h#"$top"/}
+		dir=${dir%/*}
+		ln -sfn "$(realpath --relative-to="$src/$dir" "$h")" "$src/$dir/${h##*/}"
 	done
 }
 

@@ -151,32 +151,48 @@ def strip_console(lines):
 
 
 def parse_kunit(console, res, expected_suites):
-    """Count KUnit cases from the KTAP on the console (suite = indent 0,
-    case = indent 4; parameterised cases count once, at case level)."""
+    """Count KUnit results from the KTAP on the console.
+
+    Suites are at indent 0, cases at indent 4 and the parameters of a
+    parameterised case at indent 8.  Each parameter counts as a result of
+    its own (kunit:suite.case.param); a case counts itself only if it had
+    no parameters, or if it failed while none of them did.
+    """
     seen_suites = set()
     suite = None
+    params = []  # results of the current case's parameters
+    suite_failed = False
     for line in console:
         m = re.match(r"^( *)# Subtest: (\S+)", line)
         if m and len(m.group(1)) == 4:
-            suite = m.group(2)
+            suite, params, suite_failed = m.group(2), [], False
             continue
-        m = re.match(r"^( *)(not ok|ok) \d+ (\S+)(?:\s*#\s*(.*))?$", line)
-        if not m:
+        m = re.match(r"^( *)(not ok|ok) \d+ (.+?)(?:\s+#\s*(.*))?$", line)
+        if not m or suite is None:
+            if m and len(m.group(1)) == 0:
+                seen_suites.add(m.group(3).strip())
             continue
         indent = len(m.group(1))
         ok = m.group(2) == "ok"
-        name, directive = m.group(3), (m.group(4) or "")
-        if indent == 0:
+        name, directive = m.group(3).strip(), (m.group(4) or "")
+        skip = directive.upper().startswith("SKIP")
+        status = "skip" if skip else ("pass" if ok else "fail")
+        if indent == 8:
+            params.append((status, name, directive[4:].strip() if skip else ""))
+        elif indent == 4:
+            full = "kunit:%s.%s" % (suite, name)
+            for pstatus, pname, note in params:
+                res.add(pstatus, "%s.%s" % (full, pname.replace(" ", "_")), note)
+            if not params or (status == "fail" and
+                              not any(p[0] == "fail" for p in params)):
+                res.add(status, full, directive[4:].strip() if skip else "")
+            suite_failed |= status == "fail"
+            params = []
+        elif indent == 0:
             seen_suites.add(name)
-            if not ok and name not in {r[1].split(".")[0][6:] for r in res.rows}:
+            if not ok and not suite_failed:
                 res.add("fail", "kunit:" + name, "suite failed")
             suite = None
-        elif indent == 4 and suite:
-            full = "kunit:%s.%s" % (suite, name)
-            if directive.upper().startswith("SKIP"):
-                res.add("skip", full, directive[4:].strip())
-            else:
-                res.add("pass" if ok else "fail", full)
     for s in expected_suites:
         if s not in seen_suites:
             res.add("fail", "kunit:" + s, "suite did not run")
@@ -239,7 +255,7 @@ def main():
     ap.add_argument("--cmdline", default="", help="extra kernel parameters")
     ap.add_argument("--only", default="", help="glob of guest tests to run")
     ap.add_argument("--demo-args", default="", help="arguments for gpool-demo")
-    ap.add_argument("--memory-mb", type=int, default=6144)
+    ap.add_argument("--memory-mb", type=int, default=8192)
     ap.add_argument("--host-log", help="userspace test log to count in")
     ap.add_argument("--timeout", type=int, help="whole-run limit in seconds")
     ap.add_argument("-v", "--verbose", action="store_true")

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * gpool: what the rest of the kernel calls.  The kernel build links this
+ * file into include/linux/ (see scripts/kernel.sh); the pool core's own API
+ * is pool/pool.h.
+ */
+#ifndef _LINUX_GPOOL_H
+#define _LINUX_GPOOL_H
+
+#include <linux/init.h>
+
+#include <linux/types.h>
+
+struct gpool_create_guest_memfd;
+struct gpool_file;
+
+#ifdef CONFIG_GPOOL
+
+/*
+ * Reserve the boot pool from memblock, as the gpool= parameter asks.
+ * Called by setup_arch() once NUMA nodes are known and before the memory
+ * map is allocated, so that a "nomap" pool never gets struct pages.
+ */
+void __init gpool_reserve_boot(void);
+
+/*
+ * guest_memfd backing (kernel/gmem.c).  A pool-backed guest_memfd keeps a
+ * struct gpool_file instead of page cache; virt/kvm/guest_memfd.c calls
+ * these under its own locking (filemap_invalidate_lock) and does the KVM
+ * side of every change (zapping SPTEs) itself.  Indexes are in 4 KiB pages.
+ */
+u64 gpool_gmem_supported_flags(void);
+bool gpool_gmem_default_backing(void);
+struct gpool_file *gpool_file_create(const struct gpool_create_guest_memfd *args);
+void gpool_file_destroy(struct gpool_file *gf);
+int gpool_file_get_pfn(struct gpool_file *gf, pgoff_t index, u64 gfn,
+		       u64 *pfn, int *max_order);
+int gpool_file_allocate(struct gpool_file *gf, pgoff_t start, pgoff_t end,
+			pgoff_t *merged_start, pgoff_t *merged_end);
+int gpool_file_punch(struct gpool_file *gf, pgoff_t start, pgoff_t end);
+
+#else /* !CONFIG_GPOOL */
+
+static inline u64 gpool_gmem_supported_flags(void)
+{
+	return 0;
+}
+
+static inline bool gpool_gmem_default_backing(void)
+{
+	return false;
+}
+
+static inline void gpool_reserve_boot(void)
+{
+}
+
+#endif /* CONFIG_GPOOL */
+
+#endif /* _LINUX_GPOOL_H */

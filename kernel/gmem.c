@@ -1,0 +1,681 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gpool: backing a guest_memfd with the pool.
+ *
+ * A pool-backed guest_memfd has no page cache.  Its memory is a table with
+ * one entry per 2 MiB of the file (a "chunk"), saying which pool unit backs
+ * it:
+ *
+ *	file offset  0        2M       4M             1G             1G+2M
+ *	chunk        [0]      [1]      [2]  ...  [511][512]     [513]
+ *	state        1G ----- 1G ----- 1G ...... 1G   2M        4K -> pages[512]
+ *	pfn          H        H+512    H+1024         P         Q (home 2M)
+ *
+ * - CHUNK_1G: part of a 1 GiB unit that backs the whole 1 GiB-aligned
+ *   window of the file the chunk is in; pfn is the chunk's 2M slice of it.
+ * - CHUNK_2M: a 2 MiB unit.
+ * - CHUNK_4K: split; pages[i] is the 4K unit backing page i (0 if a hole).
+ * - CHUNK_EMPTY: nothing allocated.
+ *
+ * Every chunk also remembers its home: the 2M-aligned pfn it was last backed
+ * by.  When a hole in a split chunk is filled again, the pool is first asked
+ * for exactly the home frame (gpool_alloc_exact()), so that once the chunk
+ * is whole it can merge back into a 2M unit, and a window of 2M units back
+ * into the 1G unit it came from: a 4K conversion costs one split and one
+ * merge, not a 1G folio for good.
+ *
+ * Units are allocated on first use (guest fault or fallocate) and zeroed
+ * then unless the pool says they are known to be zero; the whole file size
+ * was reserved from the pool when the file was created, so allocation only
+ * fails if frames went bad.  The file's mutex serialises all of it; KVM's
+ * vCPUs fault concurrently and guest_memfd's invalidate lock is not held on
+ * the fault path.
+ */
+#define pr_fmt(fmt) "gpool: " fmt
+
+#include <linux/export.h>
+#include <linux/gpool.h>
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/topology.h>
+#include <uapi/linux/gpool.h>
+
+#include "../pool/pool.h"
+#include "gpool_kernel.h"
+
+#define CHUNK_PAGES	512UL		/* 4K pages per 2M chunk */
+#define WINDOW_CHUNKS	512UL		/* 2M chunks per 1G window */
+#define WINDOW_PAGES	(CHUNK_PAGES * WINDOW_CHUNKS)
+
+enum gpool_chunk_state {
+	CHUNK_EMPTY,
+	CHUNK_4K,
+	CHUNK_2M,
+	CHUNK_1G,
+};
+
+struct gpool_chunk {
+	u8 state;		/* enum gpool_chunk_state */
+	u16 nr_pages;		/* CHUNK_4K: pages present */
+	u64 pfn;		/* CHUNK_2M/1G: first frame of this 2M */
+	u64 home;		/* last 2M-aligned frame; 0 if never allocated */
+	u64 *pages;		/* CHUNK_4K: CHUNK_PAGES frames, 0 = hole */
+};
+
+struct gpool_file {
+	struct mutex lock;	/* protects the table and the owner's units */
+	struct gpool_owner *owner;
+	pgoff_t nr_pages;	/* file size in 4K pages */
+	unsigned int max_order;
+	unsigned long nr_chunks;
+	struct gpool_chunk *chunks;
+};
+
+/* Pool-back guest_memfds created without the flag: gpool=default_backing,... */
+bool gpool_default_backing;
+
+u64 gpool_gmem_supported_flags(void)
+{
+	return gpool_system ? GUEST_MEMFD_FLAG_GPOOL : 0;
+}
+EXPORT_SYMBOL_GPL(gpool_gmem_supported_flags);
+
+bool gpool_gmem_default_backing(void)
+{
+	return gpool_system && READ_ONCE(gpool_default_backing);
+}
+EXPORT_SYMBOL_GPL(gpool_gmem_default_backing);
+
+/* Clear the frames of a unit the pool did not promise to be zero. */
+static int gpool_zero_unit(u64 pfn, unsigned int order)
+{
+	u64 nr = 1ULL << order, done;
+	void *addr;
+
+	/*
+	 * memremap() gives the direct map when the frames have one and a
+	 * write-back mapping of their own in nomap mode.  2M at a time keeps
+	 * the mappings small and lets a 1G clear be rescheduled.
+	 */
+	for (done = 0; done < nr; done += CHUNK_PAGES) {
+		u64 len = min_t(u64, nr - done, CHUNK_PAGES) << PAGE_SHIFT;
+
+		addr = memremap(PFN_PHYS(pfn + done), len, MEMREMAP_WB);
+		if (!addr)
+			return -ENOMEM;
+		memset(addr, 0, len);
+		memunmap(addr);
+		cond_resched();
+	}
+	return 0;
+}
+
+/* Allocate a unit (the exact one at @want first, if any) and clear it. */
+static int gpool_file_get_unit(struct gpool_file *gf, unsigned int order,
+			       u64 want, struct gpool_unit *unit)
+{
+	int ret = -EBUSY;
+
+	if (want)
+		ret = gpool_alloc_exact(gf->owner, want, order, unit);
+	if (ret)
+		ret = gpool_alloc(gf->owner, order, unit);
+	if (ret)
+		return ret;
+	if (!(unit->flags & GPOOL_UNIT_ZERO)) {
+		ret = gpool_zero_unit(unit->pfn, order);
+		if (ret) {
+			gpool_free(gf->owner, unit->pfn, order);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static struct gpool_chunk *gpool_window(struct gpool_file *gf, pgoff_t index)
+{
+	return &gf->chunks[ALIGN_DOWN(index, WINDOW_PAGES) / CHUNK_PAGES];
+}
+
+/* Can the 1G window holding @index be one 1G unit? */
+static bool gpool_window_fits(struct gpool_file *gf, pgoff_t index)
+{
+	pgoff_t start = ALIGN_DOWN(index, WINDOW_PAGES);
+	struct gpool_chunk *c = gpool_window(gf, index);
+	unsigned long i;
+
+	if (gf->max_order < GPOOL_ORDER_1G || start + WINDOW_PAGES > gf->nr_pages)
+		return false;
+	for (i = 0; i < WINDOW_CHUNKS; i++)
+		if (c[i].state != CHUNK_EMPTY)
+			return false;
+	return true;
+}
+
+/* The 1G unit the window's chunks last came from, if they agree on one. */
+static u64 gpool_window_home(struct gpool_file *gf, pgoff_t index)
+{
+	struct gpool_chunk *c = gpool_window(gf, index);
+	u64 home = c[0].home;
+	unsigned long i;
+
+	if (!home || !IS_ALIGNED(home, WINDOW_PAGES))
+		return 0;
+	for (i = 1; i < WINDOW_CHUNKS; i++)
+		if (c[i].home != home + i * CHUNK_PAGES)
+			return 0;
+	return home;
+}
+
+static void gpool_set_window(struct gpool_file *gf, pgoff_t index, u64 pfn)
+{
+	struct gpool_chunk *c = gpool_window(gf, index);
+	unsigned long i;
+
+	for (i = 0; i < WINDOW_CHUNKS; i++) {
+		c[i].state = CHUNK_1G;
+		c[i].pfn = pfn + i * CHUNK_PAGES;
+		c[i].home = c[i].pfn;
+	}
+}
+
+/*
+ * A window whose chunks are all 2M units of one 1G-aligned run, held by
+ * this file, merges back into the 1G unit.
+ */
+static bool gpool_try_merge_1g(struct gpool_file *gf, pgoff_t index)
+{
+	struct gpool_chunk *c = gpool_window(gf, index);
+	struct gpool_merge_info info;
+	unsigned long i;
+	u64 home;
+
+	if (gf->max_order < GPOOL_ORDER_1G ||
+	    ALIGN_DOWN(index, WINDOW_PAGES) + WINDOW_PAGES > gf->nr_pages)
+		return false;
+	home = gpool_window_home(gf, index);
+	if (!home)
+		return false;
+	for (i = 0; i < WINDOW_CHUNKS; i++)
+		if (c[i].state != CHUNK_2M || c[i].pfn != c[i].home)
+			return false;
+	if (gpool_merge(gf->owner, home, GPOOL_ORDER_1G, &info))
+		return false;
+	gpool_set_window(gf, index, home);
+	return true;
+}
+
+/* A split chunk whose every page is back at home merges into a 2M unit. */
+static bool gpool_try_merge_2m(struct gpool_file *gf, struct gpool_chunk *c)
+{
+	struct gpool_merge_info info;
+	unsigned long i;
+
+	if (gf->max_order < GPOOL_ORDER_2M || c->nr_pages != CHUNK_PAGES)
+		return false;
+	for (i = 0; i < CHUNK_PAGES; i++)
+		if (c->pages[i] != c->home + i)
+			return false;
+	if (gpool_merge(gf->owner, c->home, GPOOL_ORDER_2M, &info))
+		return false;
+	kfree(c->pages);
+	c->pages = NULL;
+	c->nr_pages = 0;
+	c->state = CHUNK_2M;
+	c->pfn = c->home;
+	return true;
+}
+
+/* Fill a hole in (or create) a split chunk with one 4K unit. */
+static int gpool_fill_4k(struct gpool_file *gf, struct gpool_chunk *c,
+			 pgoff_t index, bool *merged)
+{
+	unsigned long i = index % CHUNK_PAGES;
+	struct gpool_unit unit;
+	int ret;
+
+	if (c->state == CHUNK_EMPTY) {
+		c->pages = kcalloc(CHUNK_PAGES, sizeof(*c->pages), GFP_KERNEL);
+		if (!c->pages)
+			return -ENOMEM;
+		c->state = CHUNK_4K;
+	}
+	ret = gpool_file_get_unit(gf, GPOOL_ORDER_4K, c->home ? c->home + i : 0,
+				  &unit);
+	if (ret) {
+		if (!c->nr_pages) {
+			kfree(c->pages);
+			c->pages = NULL;
+			c->state = CHUNK_EMPTY;
+		}
+		return ret;
+	}
+	c->pages[i] = unit.pfn;
+	c->nr_pages++;
+	if (gpool_try_merge_2m(gf, c)) {
+		*merged = true;
+		gpool_try_merge_1g(gf, index);
+	}
+	return 0;
+}
+
+/* Back the page at @index, allocating as large a unit as fits. */
+static int gpool_populate(struct gpool_file *gf, pgoff_t index, bool *merged)
+{
+	struct gpool_chunk *c = &gf->chunks[index / CHUNK_PAGES];
+	pgoff_t chunk_start = ALIGN_DOWN(index, CHUNK_PAGES);
+	struct gpool_unit unit;
+	u64 home;
+	int ret;
+
+	lockdep_assert_held(&gf->lock);
+
+	if (c->state == CHUNK_4K)
+		return c->pages[index % CHUNK_PAGES] ? 0 :
+		       gpool_fill_4k(gf, c, index, merged);
+	if (c->state != CHUNK_EMPTY)
+		return 0;
+
+	if (gpool_window_fits(gf, index)) {
+		home = gpool_window_home(gf, index);
+		if (!gpool_file_get_unit(gf, GPOOL_ORDER_1G, home, &unit)) {
+			gpool_set_window(gf, index, unit.pfn);
+			return 0;
+		}
+	}
+	if (gf->max_order >= GPOOL_ORDER_2M &&
+	    chunk_start + CHUNK_PAGES <= gf->nr_pages &&
+	    !gpool_file_get_unit(gf, GPOOL_ORDER_2M, c->home, &unit)) {
+		c->state = CHUNK_2M;
+		c->pfn = unit.pfn;
+		c->home = unit.pfn;
+		if (gpool_try_merge_1g(gf, index))
+			*merged = true;
+		return 0;
+	}
+	ret = gpool_fill_4k(gf, c, index, merged);
+	if (!ret && !c->home)
+		c->home = ALIGN_DOWN(c->pages[index % CHUNK_PAGES], CHUNK_PAGES);
+	return ret;
+}
+
+/* The frame backing @index and the order of the unit holding it. */
+static void gpool_lookup(struct gpool_file *gf, pgoff_t index, u64 *pfn,
+			 unsigned int *order)
+{
+	struct gpool_chunk *c = &gf->chunks[index / CHUNK_PAGES];
+
+	switch (c->state) {
+	case CHUNK_1G:
+		*pfn = c->pfn + index % CHUNK_PAGES;
+		*order = GPOOL_ORDER_1G;
+		break;
+	case CHUNK_2M:
+		*pfn = c->pfn + index % CHUNK_PAGES;
+		*order = GPOOL_ORDER_2M;
+		break;
+	default:
+		*pfn = c->pages[index % CHUNK_PAGES];
+		*order = GPOOL_ORDER_4K;
+		break;
+	}
+}
+
+int gpool_file_get_pfn(struct gpool_file *gf, pgoff_t index, u64 gfn,
+		       u64 *pfn, int *max_order)
+{
+	unsigned int order;
+	bool merged = false;
+	int ret;
+
+	if (index >= gf->nr_pages)
+		return -EINVAL;
+
+	mutex_lock(&gf->lock);
+	ret = gpool_populate(gf, index, &merged);
+	if (!ret)
+		gpool_lookup(gf, index, pfn, &order);
+	mutex_unlock(&gf->lock);
+	if (ret)
+		return ret;
+
+	/*
+	 * KVM maps a huge page only where the guest frame and the host frame
+	 * are equally aligned; a memslot bound at an offset that breaks that
+	 * gets smaller mappings of the same memory.
+	 */
+	while (order && !IS_ALIGNED(gfn ^ *pfn, 1ULL << order))
+		order = order == GPOOL_ORDER_1G ? GPOOL_ORDER_2M : GPOOL_ORDER_4K;
+	if (max_order)
+		*max_order = order;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(gpool_file_get_pfn);
+
+int gpool_file_allocate(struct gpool_file *gf, pgoff_t start, pgoff_t end,
+			pgoff_t *merged_start, pgoff_t *merged_end)
+{
+	pgoff_t index = start, first = ULONG_MAX, last = 0;
+	unsigned int order;
+	int ret = 0;
+	u64 pfn;
+
+	mutex_lock(&gf->lock);
+	while (index < end) {
+		bool merged = false;
+
+		if (signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		ret = gpool_populate(gf, index, &merged);
+		if (ret)
+			break;
+		gpool_lookup(gf, index, &pfn, &order);
+		if (merged) {
+			/* The whole unit now maps differently: report it. */
+			first = min(first, ALIGN_DOWN(index, 1UL << order));
+			last = max(last, ALIGN_DOWN(index, 1UL << order) +
+					 (1UL << order));
+		}
+		index = ALIGN_DOWN(index, 1UL << order) + (1UL << order);
+		if (need_resched()) {
+			mutex_unlock(&gf->lock);
+			cond_resched();
+			mutex_lock(&gf->lock);
+		}
+	}
+	mutex_unlock(&gf->lock);
+	*merged_start = first;
+	*merged_end = first == ULONG_MAX ? first : last;
+	return ret;
+}
+EXPORT_SYMBOL_GPL(gpool_file_allocate);
+
+/* Turn a CHUNK_2M into a CHUNK_4K; the pool units must already be 4K. */
+static void gpool_chunk_to_4k(struct gpool_chunk *c, u64 *pages)
+{
+	unsigned long i;
+
+	for (i = 0; i < CHUNK_PAGES; i++)
+		pages[i] = c->pfn + i;
+	c->pages = pages;
+	c->nr_pages = CHUNK_PAGES;
+	c->state = CHUNK_4K;
+}
+
+/*
+ * Split the unit backing chunk @c so that [start, end) (clipped to the
+ * unit) is made of whole units, and update the table the way the pool did
+ * it: 1G into 2M chunks, and the chunks holding a boundary into 4K.
+ */
+static int gpool_split_chunk(struct gpool_file *gf, pgoff_t ci, pgoff_t start,
+			     pgoff_t end)
+{
+	struct gpool_chunk *c = &gf->chunks[ci];
+	pgoff_t ustart, uend, s, e, i;
+	struct gpool_split_info info;
+	u64 *pages[2] = { NULL, NULL };
+	bool window = c->state == CHUNK_1G;
+	int ret, n = 0;
+
+	ustart = window ? ALIGN_DOWN(ci * CHUNK_PAGES, WINDOW_PAGES) :
+			  ci * CHUNK_PAGES;
+	uend = ustart + (window ? WINDOW_PAGES : CHUNK_PAGES);
+	s = max(start, ustart);
+	e = min(end, uend);
+
+	/* Preallocate before the pool changes: the split cannot be undone. */
+	for (i = 0; i < 2; i++) {
+		pages[i] = kmalloc_array(CHUNK_PAGES, sizeof(u64), GFP_KERNEL);
+		if (!pages[i]) {
+			ret = -ENOMEM;
+			goto out_free;
+		}
+	}
+	ret = gpool_split(gf->owner, gf->chunks[s / CHUNK_PAGES].pfn +
+			  s % CHUNK_PAGES, e - s, &info);
+	if (ret)
+		goto out_free;
+
+	if (window) {
+		struct gpool_chunk *w = &gf->chunks[ustart / CHUNK_PAGES];
+
+		for (i = 0; i < WINDOW_CHUNKS; i++)
+			w[i].state = CHUNK_2M;
+	}
+	if (s % CHUNK_PAGES)
+		gpool_chunk_to_4k(&gf->chunks[s / CHUNK_PAGES], pages[n++]);
+	if (e % CHUNK_PAGES && gf->chunks[e / CHUNK_PAGES].state != CHUNK_4K)
+		gpool_chunk_to_4k(&gf->chunks[e / CHUNK_PAGES], pages[n++]);
+out_free:
+	while (n < 2)
+		kfree(pages[n++]);
+	return ret;
+}
+
+int gpool_file_punch(struct gpool_file *gf, pgoff_t start, pgoff_t end)
+{
+	pgoff_t ci, i, s, e;
+	int ret = 0;
+
+	end = min(end, gf->nr_pages);
+	mutex_lock(&gf->lock);
+	for (ci = start / CHUNK_PAGES; start < end && ci * CHUNK_PAGES < end; ci++) {
+		struct gpool_chunk *c = &gf->chunks[ci];
+		pgoff_t cstart = ci * CHUNK_PAGES;
+
+		if (c->state == CHUNK_1G) {
+			pgoff_t wstart = ALIGN_DOWN(cstart, WINDOW_PAGES);
+
+			if (start <= wstart && end >= wstart + WINDOW_PAGES) {
+				struct gpool_chunk *w = gpool_window(gf, cstart);
+
+				ret = gpool_free(gf->owner, w->pfn, GPOOL_ORDER_1G);
+				if (ret)
+					break;
+				for (i = 0; i < WINDOW_CHUNKS; i++)
+					w[i].state = CHUNK_EMPTY;
+				ci = wstart / CHUNK_PAGES + WINDOW_CHUNKS - 1;
+				continue;
+			}
+			ret = gpool_split_chunk(gf, ci, start, end);
+			if (ret)
+				break;
+		}
+		if (c->state == CHUNK_2M) {
+			if (start <= cstart && end >= cstart + CHUNK_PAGES) {
+				ret = gpool_free(gf->owner, c->pfn, GPOOL_ORDER_2M);
+				if (ret)
+					break;
+				c->state = CHUNK_EMPTY;
+				continue;
+			}
+			ret = gpool_split_chunk(gf, ci, start, end);
+			if (ret)
+				break;
+		}
+		if (c->state != CHUNK_4K)
+			continue;
+		s = max(start, cstart) - cstart;
+		e = min(end, cstart + CHUNK_PAGES) - cstart;
+		for (i = s; i < e; i++) {
+			if (!c->pages[i])
+				continue;
+			ret = gpool_free(gf->owner, c->pages[i], GPOOL_ORDER_4K);
+			if (WARN_ON_ONCE(ret))
+				break;
+			c->pages[i] = 0;
+			c->nr_pages--;
+		}
+		if (!c->nr_pages) {
+			kfree(c->pages);
+			c->pages = NULL;
+			c->state = CHUNK_EMPTY;
+		}
+		if (ret)
+			break;
+	}
+	mutex_unlock(&gf->lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(gpool_file_punch);
+
+/* Reserve the whole file, with the largest units the pool can promise. */
+static int gpool_file_reserve(struct gpool_file *gf)
+{
+	u64 bytes = (u64)gf->nr_pages << PAGE_SHIFT;
+	static const unsigned int orders[] = {
+		GPOOL_ORDER_1G, GPOOL_ORDER_2M, GPOOL_ORDER_4K,
+	};
+	unsigned int top, k;
+	int ret = -ENOMEM;
+
+	/* Try 1G units for the 1G part first, then settle for smaller. */
+	for (top = 0; top < ARRAY_SIZE(orders); top++) {
+		u64 left = bytes;
+
+		if (orders[top] > gf->max_order)
+			continue;
+		for (k = top; k < ARRAY_SIZE(orders) && left; k++) {
+			u64 unit = PAGE_SIZE << orders[k];
+			u64 part = k == ARRAY_SIZE(orders) - 1 ? left :
+				   ALIGN_DOWN(left, unit);
+
+			if (!part)
+				continue;
+			ret = gpool_reserve(gf->owner, part, orders[k]);
+			if (ret)
+				break;
+			left -= part;
+		}
+		if (!ret)
+			return 0;
+		gpool_unreserve(gf->owner);
+	}
+	return ret;
+}
+
+static int gpool_file_policy(const struct gpool_create_guest_memfd *args,
+			     struct gpool_policy *policy)
+{
+	u64 nodes = args->numa_nodes;
+	int nid;
+
+	memset(policy, 0, sizeof(*policy));
+	switch (args->numa_mode) {
+	case GPOOL_NUMA_DEFAULT:
+		if (nodes)
+			return -EINVAL;
+		policy->mode = GPOOL_MODE_PREFERRED;
+		policy->preferred = numa_node_id();
+		return 0;
+	case GPOOL_NUMA_BIND:
+		policy->mode = GPOOL_MODE_BIND;
+		break;
+	case GPOOL_NUMA_PREFERRED:
+		if (hweight64(nodes) != 1)
+			return -EINVAL;
+		policy->mode = GPOOL_MODE_PREFERRED;
+		policy->preferred = __ffs64(nodes);
+		/* Fall back to every node. */
+		return 0;
+	case GPOOL_NUMA_INTERLEAVE:
+		policy->mode = GPOOL_MODE_INTERLEAVE;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (!nodes)
+		return -EINVAL;
+	for (nid = 0; nid < GPOOL_MAX_NODES; nid++)
+		if (nodes & BIT_ULL(nid))
+			__set_bit(nid, policy->nodes);
+	return 0;
+}
+
+/*
+ * Check a KVM_CREATE_GUEST_MEMFD argument that asks for the pool (or that
+ * gets it by default) and build the file's backing.  Returns -EINVAL for
+ * bad arguments and -ENOMEM when the pool cannot reserve the size.
+ */
+struct gpool_file *gpool_file_create(const struct gpool_create_guest_memfd *args)
+{
+	struct gpool_policy policy;
+	struct gpool_file *gf;
+	unsigned int max_order;
+	int ret;
+
+	if (!gpool_system)
+		return ERR_PTR(-EINVAL);
+	if (memchr_inv(args->reserved, 0, sizeof(args->reserved)))
+		return ERR_PTR(-EINVAL);
+	/*
+	 * With the flag, the caller must say how large a folio it wants
+	 * (so that the flag alone, as 6.12's guest_memfd_test sweeps it,
+	 * stays invalid).  Without it (default backing) the words must be
+	 * zero and the defaults apply: 1G folios, local node first.
+	 */
+	if (!(args->flags & GUEST_MEMFD_FLAG_GPOOL)) {
+		if (args->folio_shift || args->numa_mode || args->numa_nodes)
+			return ERR_PTR(-EINVAL);
+		max_order = GPOOL_ORDER_1G;
+	} else if (args->folio_shift == GPOOL_FOLIO_SHIFT_1G) {
+		max_order = GPOOL_ORDER_1G;
+	} else if (args->folio_shift == GPOOL_FOLIO_SHIFT_2M) {
+		max_order = GPOOL_ORDER_2M;
+	} else if (args->folio_shift == GPOOL_FOLIO_SHIFT_4K) {
+		max_order = GPOOL_ORDER_4K;
+	} else {
+		return ERR_PTR(-EINVAL);
+	}
+	ret = gpool_file_policy(args, &policy);
+	if (ret)
+		return ERR_PTR(ret);
+
+	gf = kzalloc(sizeof(*gf), GFP_KERNEL_ACCOUNT);
+	if (!gf)
+		return ERR_PTR(-ENOMEM);
+	mutex_init(&gf->lock);
+	gf->nr_pages = args->size >> PAGE_SHIFT;
+	gf->max_order = max_order;
+	gf->nr_chunks = DIV_ROUND_UP(gf->nr_pages, CHUNK_PAGES);
+	gf->chunks = kvcalloc(gf->nr_chunks, sizeof(*gf->chunks),
+			      GFP_KERNEL_ACCOUNT);
+	if (!gf->chunks) {
+		ret = -ENOMEM;
+		goto err_free_gf;
+	}
+	gf->owner = gpool_owner_create(gpool_system, &policy, max_order);
+	if (IS_ERR(gf->owner)) {
+		ret = PTR_ERR(gf->owner);
+		goto err_free_chunks;
+	}
+	ret = gpool_file_reserve(gf);
+	if (ret)
+		goto err_destroy_owner;
+	return gf;
+
+err_destroy_owner:
+	gpool_owner_destroy(gf->owner);
+err_free_chunks:
+	kvfree(gf->chunks);
+err_free_gf:
+	kfree(gf);
+	return ERR_PTR(ret);
+}
+EXPORT_SYMBOL_GPL(gpool_file_create);
+
+/* Give every unit back to the pool and free the file's backing. */
+void gpool_file_destroy(struct gpool_file *gf)
+{
+	gpool_file_punch(gf, 0, gf->nr_pages);
+	WARN_ON_ONCE(gpool_owner_destroy(gf->owner));
+	kvfree(gf->chunks);
+	kfree(gf);
+}
+EXPORT_SYMBOL_GPL(gpool_file_destroy);

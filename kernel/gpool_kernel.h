@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * gpool: declarations shared by the files of kernel/ and nothing else.
+ */
+#ifndef __GPOOL_KERNEL_H
+#define __GPOOL_KERNEL_H
+
+#include <linux/init.h>
+#include <linux/types.h>
+
+struct gpool;
+
+/* One node's share of the boot pool, as reserved by gpool_reserve_boot(). */
+struct gpool_boot_range {
+	phys_addr_t start;
+	u64 size;
+	int nid;
+};
+
+extern struct gpool_boot_range gpool_boot_ranges[] __initdata;
+extern int gpool_nr_boot_ranges __initdata;
+extern bool gpool_boot_nomap __initdata;
+
+/*
+ * The system pool: built from the boot reservation by gpool_init(), NULL if
+ * there is none.  Set once, before any user can exist, and never freed.
+ */
+extern struct gpool *gpool_system;
+/* True if the system pool's memory has no struct page (gpool=nomap,...). */
+extern bool gpool_nomap;
+/* Back guest_memfds created without GUEST_MEMFD_FLAG_GPOOL by the pool too. */
+extern bool gpool_default_backing;
+
+#endif /* __GPOOL_KERNEL_H */
