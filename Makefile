@@ -29,6 +29,8 @@ endif
 CMDLINE ?=
 # Run only the tests whose name matches this shell glob (T=guest_memfd*).
 T ?=
+# The pool `make demo` boots with.
+DEMO_CMDLINE ?= gpool=0:1G,1:2G
 
 RUN_GUEST = $(TOP)/scripts/run-guest.py --variant $(VARIANT) \
 	$(if $(CMDLINE),--cmdline "$(CMDLINE)") $(if $(T),--only '$(T)')
@@ -51,8 +53,9 @@ help:
 	@echo "  make fuzz-pool   longer libFuzzer run over the pool core"
 	@echo
 	@echo "  DEBUG=1          use the debug kernel (KASAN, lockdep, kmemleak, ...)"
-	@echo "  CMDLINE='...'    extra guest kernel parameters"
-	@echo "  T='glob'         run only matching guest tests"
+	@echo "  CMDLINE='...'    extra guest kernel parameters (one boot instead of"
+	@echo "                   the matrix in scripts/guest-runs)"
+	@echo "  T='glob'         run only matching guest tests (one boot)"
 	@echo
 	@echo "Outputs: build/results/<variant>/ (TAP, console log, summary)."
 
@@ -72,7 +75,8 @@ check: deps
 	@$(TOP)/scripts/check.sh $(VARIANT) $(RUN_GUEST) --mode check
 
 demo: kernel guest
-	@$(RUN_GUEST) --mode demo
+	@$(TOP)/scripts/run-guest.py --variant $(VARIANT) --mode demo \
+		--cmdline "$(or $(CMDLINE),$(DEMO_CMDLINE))"
 
 shell: kernel guest
 	@$(RUN_GUEST) --mode shell

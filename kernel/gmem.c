@@ -560,6 +560,19 @@ static int gpool_file_reserve(struct gpool_file *gf)
 	return ret;
 }
 
+/* Every node a policy names must have pool memory. */
+static int gpool_file_check_nodes(u64 nodes)
+{
+	struct gpool_stats stats;
+	int nid;
+
+	for (nid = 0; nid < GPOOL_MAX_NODES; nid++)
+		if ((nodes & BIT_ULL(nid)) &&
+		    gpool_node_stats(gpool_system, nid, &stats))
+			return -EINVAL;
+	return 0;
+}
+
 static int gpool_file_policy(const struct gpool_create_guest_memfd *args,
 			     struct gpool_policy *policy)
 {
@@ -583,7 +596,7 @@ static int gpool_file_policy(const struct gpool_create_guest_memfd *args,
 		policy->mode = GPOOL_MODE_PREFERRED;
 		policy->preferred = __ffs64(nodes);
 		/* Fall back to every node. */
-		return 0;
+		return gpool_file_check_nodes(nodes);
 	case GPOOL_NUMA_INTERLEAVE:
 		policy->mode = GPOOL_MODE_INTERLEAVE;
 		break;
@@ -595,7 +608,7 @@ static int gpool_file_policy(const struct gpool_create_guest_memfd *args,
 	for (nid = 0; nid < GPOOL_MAX_NODES; nid++)
 		if (nodes & BIT_ULL(nid))
 			__set_bit(nid, policy->nodes);
-	return 0;
+	return gpool_file_check_nodes(nodes);
 }
 
 /*

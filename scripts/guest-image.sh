@@ -34,17 +34,27 @@ kvm_tests=(
 	"pre_fault_memory_test 180"
 )
 
+# gpool tests built with the upstream KVM selftest library
+# (selftests/kvm/, linked into the tree by scripts/kernel.sh).
+gpool_kvm_tests=(
+	"gpool_kvm_test 300"
+)
+
 "$top/scripts/kernel.sh" headers "$variant"
 
 log "KVM selftests"
 kvm_out=$guest/kvm
 mkdir -p "$kvm_out"
-targets=()
-for t in "${kvm_tests[@]}"; do
+targets=() names=()
+for t in "${kvm_tests[@]}" "${gpool_kvm_tests[@]}"; do
 	targets+=("$kvm_out/${t%% *}")
+	names+=("${t%% *}")
 done
+# Naming the programs on the command line replaces the Makefile's own
+# (long) list, so that it has rules for ours too.
 make -s -C "$build/src/tools/testing/selftests/kvm" -j"$(nproc)" \
 	LDFLAGS=-static KHDR_INCLUDES="-isystem $hdr/include" \
+	TEST_GEN_PROGS_x86_64="${names[*]}" \
 	OUTPUT="$kvm_out" "${targets[@]}" >/dev/null
 
 log "project selftests"
@@ -73,6 +83,11 @@ for t in "${kvm_tests[@]}"; do
 	mkdir -p "$root/tests/kvm/$(dirname "$name")"
 	cp "$kvm_out/$name" "$root/tests/kvm/$name"
 	echo "kvm:$(basename "$name") $timeout /tests/kvm/$name" >> "$manifest"
+done
+for t in "${gpool_kvm_tests[@]}"; do
+	name=${t%% *}
+	cp "$kvm_out/$name" "$root/tests/gpool/$name"
+	echo "gpool:$name ${t##* } /tests/gpool/$name" >> "$manifest"
 done
 # The project's selftests describe themselves: selftests/tests.list has
 # "name timeout [args]" lines, in run order.

@@ -75,13 +75,17 @@ apply_patches() {
 
 link_tree() {
 	# Relative links, so the whole checkout can move.  The kernel-internal
-	# header and the uAPI headers join their directories in the tree.
+	# header and the uAPI headers join their directories in the tree, and
+	# the tests that need the KVM selftest library join it.
 	ln -sfn ../../.. "$src/mm/gpool"
 	local h dir
-	for h in "$top"/include/linux/*.h "$top"/include/uapi/linux/*.h; do
+	for h in "$top"/include/linux/*.h "$top"/include/uapi/linux/*.h \
+		 "$top"/selftests/kvm/*.c; do
 		[ -e "$h" ] || continue
 		dir=${h#"$top"/}
 		dir=${dir%/*}
+		# selftests/kvm/X.c builds with the upstream KVM selftest library.
+		[ "$dir" = selftests/kvm ] && dir=tools/testing/selftests/kvm
 		ln -sfn "$(realpath --relative-to="$src/$dir" "$h")" "$src/$dir/${h##*/}"
 	done
 }

@@ -247,20 +247,22 @@ def parse_host_log(path, res):
         res.add("fail", "host:harness", "no userspace test results")
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--mode", choices=["check", "demo", "shell"], default="check")
-    ap.add_argument("--variant", choices=["normal", "debug"], default="normal")
-    ap.add_argument("--cmdline", default="", help="extra kernel parameters")
-    ap.add_argument("--only", default="", help="glob of guest tests to run")
-    ap.add_argument("--demo-args", default="", help="arguments for gpool-demo")
-    ap.add_argument("--memory-mb", type=int, default=8192)
-    ap.add_argument("--host-log", help="userspace test log to count in")
-    ap.add_argument("--timeout", type=int, help="whole-run limit in seconds")
-    ap.add_argument("-v", "--verbose", action="store_true")
-    args = ap.parse_args()
+def load_runs(args):
+    """The boots to make: scripts/guest-runs, or one from --cmdline/--only."""
+    if args.mode != "check" or args.cmdline or args.only or args.single:
+        return [("single" if args.mode == "check" else args.mode,
+                 args.cmdline, args.only or "*")]
+    runs = []
+    with open(os.path.join(TOP, "scripts/guest-runs")) as f:
+        for line in f:
+            if line.strip() and not line.startswith("#"):
+                name, cmdline, glob = [x.strip() for x in line.split("|")]
+                runs.append((name, cmdline, glob))
+    return runs
 
+
+def boot(args, name, cmdline, glob, res, manifest_all, suites):
+    """One guest boot; adds its results to @res, named NAME/test."""
     kdir = os.path.join(BUILD, "kernel-debug" if args.variant == "debug" else "kernel")
     kernel = os.path.join(kdir, "arch/x86/boot/bzImage")
     initrd = os.path.join(BUILD, "guest/initramfs.cpio.gz")
@@ -268,9 +270,8 @@ def main():
         if not os.path.exists(f):
             sys.exit("run-guest: %s is missing (make kernel guest)" % f)
 
-    outdir = os.path.join(BUILD, "results", args.variant)
-    if args.mode == "demo":
-        outdir = os.path.join(BUILD, "results", "demo")
+    sub = name if args.mode == "check" else "demo"
+    outdir = os.path.join(BUILD, "results", args.variant, sub)
     os.makedirs(outdir, exist_ok=True)
     console_path = os.path.join(outdir, "console.log")
     tap_path = os.path.join(outdir, "tap.log")
@@ -278,20 +279,14 @@ def main():
         if os.path.exists(p):
             os.unlink(p)
 
-    manifest = []
-    with open(os.path.join(BUILD, "guest/tests.list")) as f:
-        for line in f:
-            if line.strip():
-                manifest.append((line.split()[0], int(line.split()[1])))
-    if args.only:
-        manifest = [m for m in manifest if fnmatch.fnmatchcase(m[0], args.only)]
+    manifest = [m for m in manifest_all if fnmatch.fnmatchcase(m[0], glob)]
     timeout = args.timeout or (600 + sum(t for _, t in manifest) *
                                (3 if args.variant == "debug" else 1))
-
+    args.cmdline, args.only = cmdline, glob if glob != "*" else ""
     cmd = qemu_cmd(args, kernel, initrd, console_path, tap_path)
-    print("run-guest: booting %s kernel (%s)%s" % (
-        args.variant, args.mode,
-        ", cmdline: " + args.cmdline if args.cmdline else ""), flush=True)
+    print("run-guest: [%s] booting %s kernel (%s)%s" % (
+        name, args.variant, args.mode,
+        ", " + cmdline if cmdline else ""), flush=True)
     start = time.monotonic()
     rc = run_qemu(args, cmd, tap_path, timeout)
     elapsed = time.monotonic() - start
@@ -300,42 +295,77 @@ def main():
 
     console = strip_console(read_lines(console_path))
     tap = read_lines(tap_path)
-    res = Results()
+    local = Results()
     splats = [l for l in console if SPLAT.search(l)]
-
     if args.mode == "check":
-        if args.host_log:
-            parse_host_log(args.host_log, res)
-        suites_file = os.path.join(TOP, "kernel/tests/kunit-suites")
-        with open(suites_file) as f:
-            suites = [l.strip() for l in f if l.strip() and not l.startswith("#")]
-        parse_kunit(console, res, suites)
-        done = parse_tap(tap, res, [m[0] for m in manifest])
-        if not done:
-            res.add("fail", "guest:completed", "the guest did not finish the run (rc %s)" % rc)
+        parse_kunit(console, local, suites)
+        if not parse_tap(tap, local, [m[0] for m in manifest]):
+            local.add("fail", "guest:completed",
+                      "the guest did not finish the run (rc %s)" % rc)
     else:
         status = [l for l in tap if l.startswith("# gpool-runner: demo exit ")]
         ok = status and status[-1].endswith(" 0")
-        res.add("pass" if ok else "fail", "demo", status[-1] if status else "did not finish")
+        local.add("pass" if ok else "fail", "demo",
+                  status[-1] if status else "did not finish")
     if splats:
-        res.add("fail", "kernel:log", "%d splat line(s) in console.log" % len(splats))
-
-    with open(os.path.join(outdir, "results.tap"), "w") as f:
-        f.write(res.tap())
-    failed = [r for r in res.rows if r[0] == "fail"]
-    if splats:
-        print("run-guest: the kernel log shows problems:")
+        local.add("fail", "kernel:log", "%d splat line(s) in console.log" % len(splats))
+        print("run-guest: [%s] the kernel log shows problems:" % name)
         for l in splats[:40]:
             print("  " + l)
-    for status, name, note in failed:
-        print("run-guest: FAIL %s%s" % (name, " (" + note + ")" if note else ""))
+    with open(os.path.join(outdir, "results.tap"), "w") as f:
+        f.write(local.tap())
+    print("run-guest: [%s] %d passed, %d failed, %d skipped in %.0f s; logs in %s" % (
+        name, local.count("pass"), local.count("fail"), local.count("skip"),
+        elapsed, os.path.relpath(outdir, TOP)), flush=True)
+    for status, tname, note in local.rows:
+        res.add(status, "%s/%s" % (name, tname) if args.mode == "check" else tname, note)
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--mode", choices=["check", "demo", "shell"], default="check")
+    ap.add_argument("--variant", choices=["normal", "debug"], default="normal")
+    ap.add_argument("--cmdline", default="", help="extra kernel parameters (one boot)")
+    ap.add_argument("--only", default="", help="glob of guest tests to run (one boot)")
+    ap.add_argument("--single", action="store_true",
+                    help="one boot without extra parameters, not scripts/guest-runs")
+    ap.add_argument("--demo-args", default="", help="arguments for gpool-demo")
+    ap.add_argument("--memory-mb", type=int, default=8192)
+    ap.add_argument("--host-log", help="userspace test log to count in")
+    ap.add_argument("--timeout", type=int, help="limit in seconds for each boot")
+    ap.add_argument("-v", "--verbose", action="store_true")
+    args = ap.parse_args()
+
+    manifest = []
+    with open(os.path.join(BUILD, "guest/tests.list")) as f:
+        for line in f:
+            if line.strip():
+                manifest.append((line.split()[0], int(line.split()[1])))
+    with open(os.path.join(TOP, "kernel/tests/kunit-suites")) as f:
+        suites = [l.strip() for l in f if l.strip() and not l.startswith("#")]
+
+    res = Results()
+    if args.mode == "check" and args.host_log:
+        parse_host_log(args.host_log, res)
+    for name, cmdline, glob in load_runs(args):
+        rc = boot(args, name, cmdline, glob, res, manifest, suites)
+        if args.mode == "shell":
+            return rc
+
+    outdir = os.path.join(BUILD, "results", args.variant if args.mode == "check" else "demo")
+    with open(os.path.join(outdir, "results.tap"), "w") as f:
+        f.write(res.tap())
+    for status, name, note in res.rows:
+        if status == "fail":
+            print("run-guest: FAIL %s%s" % (name, " (" + note + ")" if note else ""))
     summary = "%d passed, %d failed, %d skipped" % (
         res.count("pass"), res.count("fail"), res.count("skip"))
     with open(os.path.join(outdir, "summary.txt"), "w") as f:
         f.write(summary + "\n")
-    print("run-guest: guest ran %.0f s; logs in %s" % (elapsed, os.path.relpath(outdir, TOP)))
     print(summary)
-    return 1 if failed else 0
+    return 1 if res.count("fail") else 0
 
 
 if __name__ == "__main__":

@@ -43,7 +43,9 @@
  *	the pool at creation, all or nothing.
  * @flags: GUEST_MEMFD_FLAG_GPOOL, plus any other supported flag.
  * @folio_shift: log2 of the largest folio the file may use:
- *	GPOOL_FOLIO_SHIFT_4K, _2M or _1G; 0 means 1G.  (reserved[0], low half)
+ *	GPOOL_FOLIO_SHIFT_4K, _2M or _1G; required: 0 is invalid with the
+ *	flag, so that the flag alone is never a valid request.
+ *	(reserved[0], low half)
  * @numa_mode: GPOOL_NUMA_*.  (reserved[0], high half)
  * @numa_nodes: node mask for BIND, PREFERRED (exactly one node) and
  *	INTERLEAVE; must be 0 for DEFAULT.  (reserved[1])
