@@ -12,8 +12,11 @@
  * The memory is taken from memblock before the memory map exists and before
  * anything else can fragment it: setup_arch() calls gpool_reserve_boot()
  * once the NUMA nodes are known and before sparse_init().  Each node's share
- * is one physically contiguous range, 1 GiB-aligned where the node allows it
- * so that every whole GiB of it can be handed out as a 1G folio.
+ * is taken as 1 GiB-aligned GiBs, so that every one of them can be handed
+ * out as a 1G folio, wherever the node has them (memory holes need not be
+ * avoided by hand); only what does not fit that way, or the part of the
+ * share below 1 GiB, becomes one 2 MiB-aligned range.  Adjacent pieces are
+ * one range.
  *
  * Default mode: the range stays memblock memory, reserved.  It has struct
  * pages (PageReserved), stays in the direct map, and never reaches the buddy
@@ -47,7 +50,17 @@
 static char gpool_param[256] __initdata;
 static bool gpool_param_too_long __initdata;
 
-struct gpool_boot_range gpool_boot_ranges[MAX_NUMNODES] __initdata;
+/* What gpool= asks for, per node. */
+struct gpool_boot_request {
+	int nid;
+	u64 size;
+};
+
+static struct gpool_boot_request gpool_requests[MAX_NUMNODES] __initdata;
+static int gpool_nr_requests __initdata;
+
+/* What was reserved: at most a few pieces per node, adjacent ones merged. */
+struct gpool_boot_range gpool_boot_ranges[GPOOL_MAX_BOOT_RANGES] __initdata;
 int gpool_nr_boot_ranges __initdata;
 bool gpool_boot_nomap __initdata;
 
@@ -94,9 +107,9 @@ static int __init gpool_parse_total(char *s, u64 unit)
 		return -EINVAL;
 	}
 	for_each_online_node(nid) {
-		gpool_boot_ranges[gpool_nr_boot_ranges].nid = nid;
-		gpool_boot_ranges[gpool_nr_boot_ranges].size = share;
-		gpool_nr_boot_ranges++;
+		gpool_requests[gpool_nr_requests].nid = nid;
+		gpool_requests[gpool_nr_requests].size = share;
+		gpool_nr_requests++;
 	}
 	return 0;
 }
@@ -104,7 +117,7 @@ static int __init gpool_parse_total(char *s, u64 unit)
 /* Parse one "NODE:SIZE". */
 static int __init gpool_parse_node(char *s, u64 unit)
 {
-	struct gpool_boot_range *r;
+	struct gpool_boot_request *r;
 	char *colon = strchr(s, ':');
 	int nid, i;
 
@@ -114,17 +127,17 @@ static int __init gpool_parse_node(char *s, u64 unit)
 		pr_err("gpool=: '%s' is not an online node\n", s);
 		return -EINVAL;
 	}
-	for (i = 0; i < gpool_nr_boot_ranges; i++) {
-		if (gpool_boot_ranges[i].nid == nid) {
+	for (i = 0; i < gpool_nr_requests; i++) {
+		if (gpool_requests[i].nid == nid) {
 			pr_err("gpool=: node %d is given twice\n", nid);
 			return -EINVAL;
 		}
 	}
-	r = &gpool_boot_ranges[gpool_nr_boot_ranges];
+	r = &gpool_requests[gpool_nr_requests];
 	if (gpool_parse_size(colon + 1, unit, &r->size))
 		return -EINVAL;
 	r->nid = nid;
-	gpool_nr_boot_ranges++;
+	gpool_nr_requests++;
 	return 0;
 }
 
@@ -175,27 +188,79 @@ static u64 __init gpool_nr_1g(phys_addr_t start, u64 size)
 	return last > first ? (last - first) >> 30 : 0;
 }
 
-/* 1 GiB-aligned if the node has such a hole, else as aligned as it must be. */
-static phys_addr_t __init gpool_alloc_node(int nid, u64 size)
+/* Record a reserved piece, merging it with an adjacent one of its node. */
+static int __init gpool_add_piece(int nid, phys_addr_t start, u64 size)
+{
+	struct gpool_boot_range *r;
+	int i;
+
+	for (i = 0; i < gpool_nr_boot_ranges; i++) {
+		r = &gpool_boot_ranges[i];
+		if (r->nid != nid)
+			continue;
+		if (r->start + r->size == start) {
+			r->size += size;
+			return 0;
+		}
+		if (start + size == r->start) {
+			r->start = start;
+			r->size += size;
+			return 0;
+		}
+	}
+	if (gpool_nr_boot_ranges == GPOOL_MAX_BOOT_RANGES)
+		return -ENOSPC;
+	r = &gpool_boot_ranges[gpool_nr_boot_ranges++];
+	r->nid = nid;
+	r->start = start;
+	r->size = size;
+	return 0;
+}
+
+static phys_addr_t __init gpool_memblock_alloc(int nid, u64 size,
+					       phys_addr_t align)
+{
+	/* NOLEAKTRACE: kmemleak must never scan guest memory. */
+	return memblock_alloc_range_nid(size, align, 0,
+					MEMBLOCK_ALLOC_NOLEAKTRACE, nid, true);
+}
+
+/*
+ * Reserve @size on @nid: whole 1 GiB-aligned GiBs first, wherever the node
+ * has them, then the rest as one range as aligned as it must be.
+ */
+static int __init gpool_reserve_node(int nid, u64 size)
 {
 	phys_addr_t min_align = gpool_boot_nomap ? SZ_128M : SZ_2M;
 	phys_addr_t addr;
 
-	/* NOLEAKTRACE: kmemleak must never scan guest memory. */
-	addr = memblock_alloc_range_nid(size, SZ_1G, 0,
-					MEMBLOCK_ALLOC_NOLEAKTRACE, nid, true);
+	while (size >= SZ_1G) {
+		addr = gpool_memblock_alloc(nid, SZ_1G, SZ_1G);
+		if (!addr)
+			break;
+		if (gpool_add_piece(nid, addr, SZ_1G)) {
+			memblock_phys_free(addr, SZ_1G);
+			return -ENOSPC;
+		}
+		size -= SZ_1G;
+	}
+	if (!size)
+		return 0;
+	addr = gpool_memblock_alloc(nid, size, min_align);
 	if (!addr)
-		addr = memblock_alloc_range_nid(size, min_align, 0,
-						MEMBLOCK_ALLOC_NOLEAKTRACE,
-						nid, true);
-	return addr;
+		return -ENOMEM;
+	if (gpool_add_piece(nid, addr, size)) {
+		memblock_phys_free(addr, size);
+		return -ENOSPC;
+	}
+	return 0;
 }
 
-static void __init gpool_release_boot(int nr)
+static void __init gpool_release_boot(void)
 {
 	int i;
 
-	for (i = 0; i < nr; i++)
+	for (i = 0; i < gpool_nr_boot_ranges; i++)
 		memblock_phys_free(gpool_boot_ranges[i].start,
 				   gpool_boot_ranges[i].size);
 	gpool_nr_boot_ranges = 0;
@@ -227,19 +292,22 @@ void __init gpool_reserve_boot(void)
 
 	if (gpool_parse()) {
 		pr_err("not reserving a pool: malformed gpool= parameter\n");
-		gpool_nr_boot_ranges = 0;
+		gpool_nr_requests = 0;
 		gpool_boot_nomap = false;
 		gpool_default_backing = false;
 		return;
 	}
 
-	for (i = 0; i < gpool_nr_boot_ranges; i++) {
-		r = &gpool_boot_ranges[i];
-		r->start = gpool_alloc_node(r->nid, r->size);
-		if (!r->start) {
-			pr_err("not reserving a pool: node %d has no free contiguous %llu MiB\n",
-			       r->nid, r->size >> 20);
-			gpool_release_boot(i);
+	for (i = 0; i < gpool_nr_requests; i++) {
+		int ret = gpool_reserve_node(gpool_requests[i].nid,
+					     gpool_requests[i].size);
+
+		if (ret) {
+			pr_err("not reserving a pool: node %d has no free %llu MiB%s\n",
+			       gpool_requests[i].nid,
+			       gpool_requests[i].size >> 20,
+			       ret == -ENOSPC ? " in few enough pieces" : "");
+			gpool_release_boot();
 			gpool_boot_nomap = false;
 			gpool_default_backing = false;
 			return;
@@ -251,7 +319,7 @@ void __init gpool_reserve_boot(void)
 
 	for (i = 0; i < gpool_nr_boot_ranges; i++) {
 		r = &gpool_boot_ranges[i];
-		pr_info("node %d: reserved %llu MiB at [mem %#018llx-%#018llx], %llu GiB of it 1G-aligned (%s)\n",
+		pr_info("node %d: reserved %llu MiB at [mem %#018llx-%#018llx], %llu x 1G (%s)\n",
 			r->nid, r->size >> 20, r->start, r->start + r->size - 1,
 			gpool_nr_1g(r->start, r->size),
 			gpool_boot_nomap ? "nomap: no struct page, not in the direct map" :

@@ -25,7 +25,8 @@
  * merge, not a 1G folio for good.
  *
  * Units are allocated on first use (guest fault or fallocate) and zeroed
- * then unless the pool says they are known to be zero; the whole file size
+ * then unless the pool says they are known to be zero (kernel/zero.c clears
+ * free memory in the background); the whole file size
  * was reserved from the pool when the file was created, so allocation only
  * fails if frames went bad.  The file's mutex serialises all of it; KVM's
  * vCPUs fault concurrently and guest_memfd's invalidate lock is not held on
@@ -35,7 +36,6 @@
 
 #include <linux/export.h>
 #include <linux/gpool.h>
-#include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
@@ -90,40 +90,30 @@ bool gpool_gmem_default_backing(void)
 }
 EXPORT_SYMBOL_GPL(gpool_gmem_default_backing);
 
-/* Clear the frames of a unit the pool did not promise to be zero. */
-static int gpool_zero_unit(u64 pfn, unsigned int order)
-{
-	u64 nr = 1ULL << order, done;
-	void *addr;
-
-	/*
-	 * memremap() gives the direct map when the frames have one and a
-	 * write-back mapping of their own in nomap mode.  2M at a time keeps
-	 * the mappings small and lets a 1G clear be rescheduled.
-	 */
-	for (done = 0; done < nr; done += CHUNK_PAGES) {
-		u64 len = min_t(u64, nr - done, CHUNK_PAGES) << PAGE_SHIFT;
-
-		addr = memremap(PFN_PHYS(pfn + done), len, MEMREMAP_WB);
-		if (!addr)
-			return -ENOMEM;
-		memset(addr, 0, len);
-		memunmap(addr);
-		cond_resched();
-	}
-	return 0;
-}
-
 /* Allocate a unit (the exact one at @want first, if any) and clear it. */
 static int gpool_file_get_unit(struct gpool_file *gf, unsigned int order,
 			       u64 want, struct gpool_unit *unit)
 {
-	int ret = -EBUSY;
+	int gen, ret = -EBUSY;
 
-	if (want)
+	if (want) {
+		gen = gpool_zero_gen_read();
 		ret = gpool_alloc_exact(gf->owner, want, order, unit);
-	if (ret)
+		/* The home unit may be out with the zeroer: wait for it once. */
+		if (ret == -EBUSY && !gpool_zero_wait(gen, HZ / 10))
+			ret = gpool_alloc_exact(gf->owner, want, order, unit);
+	}
+	while (ret) {
+		gen = gpool_zero_gen_read();
 		ret = gpool_alloc(gf->owner, order, unit);
+		if (ret != -EAGAIN)
+			break;
+		/* All the capacity left is being zeroed: wait for it. */
+		ret = gpool_zero_wait(gen, MAX_SCHEDULE_TIMEOUT);
+		if (ret)
+			return ret;
+		ret = -EAGAIN;
+	}
 	if (ret)
 		return ret;
 	if (!(unit->flags & GPOOL_UNIT_ZERO)) {
@@ -521,6 +511,8 @@ int gpool_file_punch(struct gpool_file *gf, pgoff_t start, pgoff_t end)
 			break;
 	}
 	mutex_unlock(&gf->lock);
+	/* Freed memory is dirty: have it cleared before anyone needs it. */
+	gpool_zero_kick();
 	return ret;
 }
 EXPORT_SYMBOL_GPL(gpool_file_punch);

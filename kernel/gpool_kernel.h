@@ -10,7 +10,9 @@
 
 struct gpool;
 
-/* One node's share of the boot pool, as reserved by gpool_reserve_boot(). */
+/* One range of the boot pool, as reserved by gpool_reserve_boot(). */
+#define GPOOL_MAX_BOOT_RANGES	64
+
 struct gpool_boot_range {
 	phys_addr_t start;
 	u64 size;
@@ -30,5 +32,12 @@ extern struct gpool *gpool_system;
 extern bool gpool_nomap;
 /* Back guest_memfds created without GUEST_MEMFD_FLAG_GPOOL by the pool too. */
 extern bool gpool_default_backing;
+
+/* zero.c: clearing memory, in the background and on demand. */
+int gpool_zero_unit(u64 pfn, unsigned int order);
+void gpool_zero_kick(void);
+int gpool_zero_gen_read(void);
+int gpool_zero_wait(int gen, long timeout);
+int __init gpool_zero_init(void);
 
 #endif /* __GPOOL_KERNEL_H */

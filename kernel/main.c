@@ -71,7 +71,9 @@ static int __init gpool_init(void)
 
 	gpool_nomap = gpool_boot_nomap;
 	gpool_system = pool;
-	pr_info("pool ready: %d node(s), %llu KiB of metadata\n",
+	/* Without it memory is still cleared, only on the fault path. */
+	gpool_zero_init();
+	pr_info("pool ready: %d range(s), %llu KiB of metadata\n",
 		gpool_nr_boot_ranges, (u64)gpool_meta_bytes(pool) >> 10);
 	return 0;
 

@@ -8,7 +8,7 @@ set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cp=$top/build/src/scripts/checkpatch.pl
-[ -f "$cp" ] || "$top/scripts/kernel.sh" source >/dev/null
+[ -f "$cp" ] || "$top/scripts/kernel.sh" source >/dev/null || exit 1
 cd "$top"
 mapfile -t files < <(git ls-files --cached --others --exclude-standard \
 	'kernel/*.[ch]' 'pool/*.[ch]' | sort)

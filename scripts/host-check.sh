@@ -9,6 +9,8 @@ set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 rc=0
+# The harness uses the kernel tree's kselftest_harness.h and checkpatch.pl.
+"$top/scripts/kernel.sh" source || { echo "host-check: exit 1"; exit 1; }
 make -s -C "$top/pool/tests" KSRC="$top/build/src" check || rc=1
 "$top/scripts/checkpatch.sh" || rc=1
 echo "host-check: exit $rc"

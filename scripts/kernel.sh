@@ -28,6 +28,10 @@ mkvar() { sed -n "s/^$1[[:space:]]*:\?=[[:space:]]*//p" "$top/scripts/versions.m
 linux_version=$(mkvar LINUX_VERSION)
 linux_deb_version=$(mkvar LINUX_DEB_VERSION)
 
+# ccache hashes absolute paths relative to the checkout, so that every
+# clone on a machine (CI clones anew each time) shares one warm cache.
+export CCACHE_BASEDIR=$top
+
 die() { echo "kernel.sh: $*" >&2; exit 1; }
 log() { echo "  KERNEL  $*"; }
 g() { git -C "$src" -c user.name=gpool -c user.email=gpool@localhost "$@"; }

@@ -37,7 +37,7 @@ enum { S4K, S2M, S1G, NR_SIZES };
 
 /* One snapshot of the counters that must balance. */
 struct pool_counts {
-	unsigned long long free[MAX_NODES][NR_SIZES];
+	unsigned long long free[MAX_NODES][NR_SIZES];	/* incl. zeroing */
 	unsigned long long allocated[MAX_NODES][NR_SIZES];
 	unsigned long long reserved[MAX_NODES][NR_SIZES];
 	unsigned long long nr_splits[MAX_NODES][NR_SIZES];
@@ -86,7 +86,9 @@ static void snapshot(struct pool_counts *c)
 		if (!c->node[nid])
 			continue;
 		for (s = 0; s < NR_SIZES; s++) {
-			c->free[nid][s] = stat_of(nid, s, "free");
+			/* Units out with the zeroer are free capacity too. */
+			c->free[nid][s] = stat_of(nid, s, "free") +
+					  stat_of(nid, s, "zeroing");
 			c->allocated[nid][s] = stat_of(nid, s, "allocated");
 			c->reserved[nid][s] = stat_of(nid, s, "reserved");
 			c->nr_splits[nid][s] = stat_of(nid, s, "nr_splits");
