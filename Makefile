@@ -29,13 +29,14 @@ endif
 CMDLINE ?=
 # Run only the tests whose name matches this shell glob (T=guest_memfd*).
 T ?=
-# The pool `make demo` boots with.
+# The pool `make demo` and `make bench` boot with.
 DEMO_CMDLINE ?= gpool=0:1G,1:2G
+BENCH_CMDLINE ?= gpool=0:2G,1:2G
 
 RUN_GUEST = $(TOP)/scripts/run-guest.py --variant $(VARIANT) \
 	$(if $(CMDLINE),--cmdline "$(CMDLINE)") $(if $(T),--only '$(T)')
 
-.PHONY: help check demo shell kernel guest deps host-check checkpatch \
+.PHONY: help check demo bench shell kernel guest deps host-check checkpatch \
 	bench-pool fuzz-pool clean distclean
 
 help:
@@ -44,6 +45,8 @@ help:
 	@echo "  make demo        boot the test kernel and run the demo VMM"
 	@echo "  make check       every test: userspace pool tests, then KUnit and"
 	@echo "                   selftests in the guest; ends with 'N passed, N failed'"
+	@echo "  make bench       1 GiB of guest memory on pool 1G/2M/4K and 6.12,"
+	@echo "                   side by side (fault-in, punch, close)"
 	@echo "  make shell       interactive shell in the guest (exit with poweroff -f)"
 	@echo "  make kernel      build the test kernel only"
 	@echo "  make guest       build the guest image (initramfs) only"
@@ -77,6 +80,10 @@ check: deps
 demo: kernel guest
 	@$(TOP)/scripts/run-guest.py --variant $(VARIANT) --mode demo \
 		--cmdline "$(or $(CMDLINE),$(DEMO_CMDLINE))"
+
+bench: kernel guest
+	@$(TOP)/scripts/run-guest.py --variant $(VARIANT) --mode bench \
+		--cmdline "$(or $(CMDLINE),$(BENCH_CMDLINE))"
 
 shell: kernel guest
 	@$(RUN_GUEST) --mode shell

@@ -39,6 +39,8 @@ kvm_tests=(
 gpool_kvm_tests=(
 	"gpool_kvm_test 300"
 )
+# Programs built the same way that are tools, not tests (stress/kvm/).
+gpool_kvm_tools=(gpool_bench)
 
 "$top/scripts/kernel.sh" headers "$variant"
 
@@ -46,7 +48,7 @@ log "KVM selftests"
 kvm_out=$guest/kvm
 mkdir -p "$kvm_out"
 targets=() names=()
-for t in "${kvm_tests[@]}" "${gpool_kvm_tests[@]}"; do
+for t in "${kvm_tests[@]}" "${gpool_kvm_tests[@]}" "${gpool_kvm_tools[@]}"; do
 	targets+=("$kvm_out/${t%% *}")
 	names+=("${t%% *}")
 done
@@ -74,6 +76,9 @@ for a in $("$root/bin/busybox" --list); do
 done
 install -m 0755 "$top/scripts/guest-init.sh" "$root/init"
 cp "$guest/bin/"* "$root/bin/"
+for t in "${gpool_kvm_tools[@]}"; do
+	cp "$kvm_out/$t" "$root/bin/$t"
+done
 
 manifest=$guest/tests.list
 : > "$manifest"

@@ -4,8 +4,10 @@
 # /init of the gpool test guest (busybox).  The mode comes after "--" on the
 # kernel command line:
 #
-#   -- check [GLOB]      run every test in /tests/list (or those matching GLOB)
+#   -- check [GLOB [SCALE]]  run every test in /tests/list (or those matching
+#                        GLOB), each with SCALE times its timeout (debug kernel)
 #   -- demo [ARGS...]    run /bin/gpool-demo ARGS
+#   -- bench             run /bin/gpool_bench (make bench)
 #   -- shell             interactive shell on the console
 #
 # ttyS0 carries the kernel log (and KUnit's KTAP); ttyS1 carries this
@@ -59,6 +61,7 @@ run_one() {
 
 run_tests() {
 	glob=${1:-*}
+	scale=${2:-1}
 	n=0
 	while read -r name limit cmd; do
 		case "$name" in $glob) n=$((n + 1)) ;; esac
@@ -70,7 +73,7 @@ run_tests() {
 		case "$name" in $glob) ;; *) continue ;; esac
 		i=$((i + 1))
 		# shellcheck disable=SC2086 # cmd carries its arguments
-		run_one $i "$name" "$limit" $cmd < /dev/null
+		run_one $i "$name" $((limit * scale)) $cmd < /dev/null
 	done < /tests/list
 	if [ -w /sys/kernel/debug/kmemleak ]; then
 		# kmemleak only reports objects older than 5 s, after two scans.
@@ -96,6 +99,10 @@ demo)
 	say "# gpool-demo $*"
 	{ gpool-demo "$@" 2>&1; echo $? > /tmp/rc; } > $out
 	say "# gpool-runner: demo exit $(cat /tmp/rc)"
+	;;
+bench)
+	{ gpool_bench 2>&1; echo $? > /tmp/rc; } > $out
+	say "# gpool-runner: bench exit $(cat /tmp/rc)"
 	;;
 shell)
 	echo "gpool guest shell: tests are in /tests (see /tests/list); 'poweroff -f' to leave."

@@ -84,12 +84,15 @@ link_tree() {
 	ln -sfn ../../.. "$src/mm/gpool"
 	local h dir
 	for h in "$top"/include/linux/*.h "$top"/include/uapi/linux/*.h \
-		 "$top"/selftests/kvm/*.c; do
+		 "$top"/selftests/kvm/*.c "$top"/stress/kvm/*.c; do
 		[ -e "$h" ] || continue
 		dir=${h#"$top"/}
 		dir=${dir%/*}
-		# selftests/kvm/X.c builds with the upstream KVM selftest library.
-		[ "$dir" = selftests/kvm ] && dir=tools/testing/selftests/kvm
+		# selftests/kvm/X.c and stress/kvm/X.c build with the upstream
+		# KVM selftest library.
+		case "$dir" in
+		selftests/kvm|stress/kvm) dir=tools/testing/selftests/kvm ;;
+		esac
 		ln -sfn "$(realpath --relative-to="$src/$dir" "$h")" "$src/$dir/${h##*/}"
 	done
 }

@@ -68,8 +68,9 @@ def qemu_cmd(args, kernel, initrd, console, tap):
     if args.cmdline:
         append.append(args.cmdline)
     append += ["--", args.mode]
-    if args.mode == "check" and args.only:
-        append.append(args.only)
+    if args.mode == "check":
+        append.append(args.only or "*")
+        append.append("3" if args.variant == "debug" else "1")
     if args.mode == "demo" and args.demo_args:
         append.append(args.demo_args)
     node_mb = args.memory_mb // 2
@@ -140,7 +141,7 @@ def run_qemu(args, cmd, tap_path, timeout):
 
 
 def echo_line(args, line):
-    if args.mode == "demo" or args.verbose:
+    if args.mode in ("demo", "bench") or args.verbose:
         print(line, flush=True)
     elif TAP_RESULT.match(line) or line.startswith("# selftest:"):
         print("  " + line, flush=True)
@@ -270,7 +271,7 @@ def boot(args, name, cmdline, glob, res, manifest_all, suites):
         if not os.path.exists(f):
             sys.exit("run-guest: %s is missing (make kernel guest)" % f)
 
-    sub = name if args.mode == "check" else "demo"
+    sub = name if args.mode == "check" else args.mode
     outdir = os.path.join(BUILD, "results", args.variant, sub)
     os.makedirs(outdir, exist_ok=True)
     console_path = os.path.join(outdir, "console.log")
@@ -303,9 +304,10 @@ def boot(args, name, cmdline, glob, res, manifest_all, suites):
             local.add("fail", "guest:completed",
                       "the guest did not finish the run (rc %s)" % rc)
     else:
-        status = [l for l in tap if l.startswith("# gpool-runner: demo exit ")]
+        marker = "# gpool-runner: %s exit " % args.mode
+        status = [l for l in tap if l.startswith(marker)]
         ok = status and status[-1].endswith(" 0")
-        local.add("pass" if ok else "fail", "demo",
+        local.add("pass" if ok else "fail", args.mode,
                   status[-1] if status else "did not finish")
     if splats:
         local.add("fail", "kernel:log", "%d splat line(s) in console.log" % len(splats))
@@ -325,7 +327,8 @@ def boot(args, name, cmdline, glob, res, manifest_all, suites):
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--mode", choices=["check", "demo", "shell"], default="check")
+    ap.add_argument("--mode", choices=["check", "demo", "bench", "shell"],
+                    default="check")
     ap.add_argument("--variant", choices=["normal", "debug"], default="normal")
     ap.add_argument("--cmdline", default="", help="extra kernel parameters (one boot)")
     ap.add_argument("--only", default="", help="glob of guest tests to run (one boot)")
@@ -354,7 +357,8 @@ def main():
         if args.mode == "shell":
             return rc
 
-    outdir = os.path.join(BUILD, "results", args.variant if args.mode == "check" else "demo")
+    outdir = os.path.join(BUILD, "results", args.variant,
+                          "" if args.mode == "check" else args.mode)
     with open(os.path.join(outdir, "results.tap"), "w") as f:
         f.write(res.tap())
     for status, name, note in res.rows:

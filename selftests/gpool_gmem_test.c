@@ -127,6 +127,19 @@ static int create_gmem(int vm_fd, struct gpool_create_guest_memfd *args)
 	return fd < 0 ? -errno : fd;
 }
 
+/* A 1 GiB file bound to node @nid, with folios up to 1 << @shift. */
+static int create_1g_bound(int vm_fd, int nid, unsigned int shift)
+{
+	struct gpool_create_guest_memfd args = {
+		.size = SZ_1G, .flags = GUEST_MEMFD_FLAG_GPOOL,
+		.folio_shift = shift,
+		.numa_mode = GPOOL_NUMA_BIND,
+		.numa_nodes = 1ULL << nid,
+	};
+
+	return create_gmem(vm_fd, &args);
+}
+
 FIXTURE(gmem) {
 	int kvm_fd;
 	int vm_fd;
@@ -365,11 +378,6 @@ TEST_F(gmem, reservation_is_all_or_nothing)
  */
 TEST_F(gmem, punch_splits_and_refill_merges)
 {
-	struct gpool_create_guest_memfd args = {
-		.size = SZ_1G, .flags = GUEST_MEMFD_FLAG_GPOOL,
-		.folio_shift = GPOOL_FOLIO_SHIFT_1G,
-		.numa_mode = GPOOL_NUMA_BIND,
-	};
 	const int mode = FALLOC_FL_KEEP_SIZE;
 	const int punch = FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE;
 	struct pool_counts a, b;
@@ -378,8 +386,7 @@ TEST_F(gmem, punch_splits_and_refill_merges)
 	nid = node_with_free_1g(&self->before);
 	if (nid < 0)
 		SKIP(return, "no free 1G unit in the pool");
-	args.numa_nodes = 1ULL << nid;
-	fd = create_gmem(self->vm_fd, &args);
+	fd = create_1g_bound(self->vm_fd, nid, GPOOL_FOLIO_SHIFT_1G);
 	ASSERT_GE(fd, 0);
 
 	ASSERT_EQ(0, fallocate(fd, mode, 0, SZ_1G));
@@ -410,19 +417,13 @@ TEST_F(gmem, punch_splits_and_refill_merges)
 /* A 2M folio limit: a 1 GiB file is 512 2M units, never a 1G one. */
 TEST_F(gmem, folio_shift_2m_uses_2m_units)
 {
-	struct gpool_create_guest_memfd args = {
-		.size = SZ_1G, .flags = GUEST_MEMFD_FLAG_GPOOL,
-		.folio_shift = GPOOL_FOLIO_SHIFT_2M,
-		.numa_mode = GPOOL_NUMA_BIND,
-	};
 	struct pool_counts a;
 	int nid, fd;
 
 	nid = node_with_free_1g(&self->before);
 	if (nid < 0)
 		SKIP(return, "no free 1G unit in the pool");
-	args.numa_nodes = 1ULL << nid;
-	fd = create_gmem(self->vm_fd, &args);
+	fd = create_1g_bound(self->vm_fd, nid, GPOOL_FOLIO_SHIFT_2M);
 	ASSERT_GE(fd, 0);
 	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, SZ_1G));
 	snapshot(&a);
