@@ -53,48 +53,33 @@ static void gpool_frame_disown(struct gpool_block *blk, unsigned int idx)
 /*
  * Choose where an allocation of level @lvl comes from: the smallest level
  * with a free unit, so larger units are split only when nothing smaller is
- * free.  Sets @sec and the capacity change @df.
+ * free.  Sets @sec.
  * Return: the source level, or -ENOENT.
  */
 static int gpool_pick(struct gpool_node *node, int lvl,
-		      struct gpool_section **sec, s64 *df)
+		      struct gpool_section **sec)
 {
-	int src, l;
+	/* Known-zero 1G units are kept for 1G requests. */
+	bool zero = lvl == GPOOL_LVL_1G;
 
-	for (src = lvl; src < GPOOL_NR_LVLS; src++) {
-		struct list_head *head = NULL;
-
-		if (src == GPOOL_LVL_4K) {
-			head = &node->partial;
-			*sec = list_first_entry_or_null(head,
-							struct gpool_section,
-							partial);
-		} else if (src == GPOOL_LVL_2M) {
-			head = &node->avail;
-			*sec = list_first_entry_or_null(head,
-							struct gpool_section,
-							avail);
-		} else {
-			/* Known-zero 1G units are kept for 1G requests. */
-			bool zero = lvl == GPOOL_LVL_1G;
-
-			*sec = list_first_entry_or_null(&node->whole[zero],
-							struct gpool_section,
-							whole);
-			if (!*sec)
-				*sec = list_first_entry_or_null(&node->whole[!zero],
-								struct gpool_section,
-								whole);
-		}
+	if (lvl == GPOOL_LVL_4K) {
+		*sec = list_first_entry_or_null(&node->partial,
+						struct gpool_section, partial);
 		if (*sec)
-			break;
+			return GPOOL_LVL_4K;
 	}
-	if (src == GPOOL_NR_LVLS)
-		return -ENOENT;
-	df[src]--;
-	for (l = src - 1; l >= lvl; l--)
-		df[l] += GPOOL_SLOTS - 1;
-	return src;
+	if (lvl <= GPOOL_LVL_2M) {
+		*sec = list_first_entry_or_null(&node->avail,
+						struct gpool_section, avail);
+		if (*sec)
+			return GPOOL_LVL_2M;
+	}
+	*sec = list_first_entry_or_null(&node->whole[zero],
+					struct gpool_section, whole);
+	if (!*sec)
+		*sec = list_first_entry_or_null(&node->whole[!zero],
+						struct gpool_section, whole);
+	return *sec ? GPOOL_LVL_1G : -ENOENT;
 }
 
 /*
@@ -176,27 +161,27 @@ static int gpool_nomem(const struct gpool_node *node)
 static int gpool_alloc_node(struct gpool_owner *owner, struct gpool_node *node,
 			    int lvl, struct gpool_unit *unit)
 {
-	s64 df[GPOOL_NR_LVLS] = { 0 }, dr[GPOOL_NR_LVLS] = { 0 };
 	struct gpool_owner_node *on = &owner->node[node->nid];
 	struct gpool_section *sec;
-	int src, err;
+	int src, rl, err;
 
 	err = gpool_node_lock(node, lvl == GPOOL_LVL_4K);
 	if (err)
 		return err;
-	gpool_resv_use(on, lvl, dr);
-	src = gpool_pick(node, lvl, &sec, df);
-	if (src < 0 || !gpool_feasible(node, df, dr)) {
+	rl = gpool_resv_lvl(on, lvl);
+	src = gpool_pick(node, lvl, &sec);
+	if (src < 0 || !gpool_alloc_feasible(node, lvl, src, rl)) {
 		err = gpool_nomem(node);
 		goto out_unlock;
 	}
 	gpool_take(node, owner, lvl, src, sec, GPOOL_ANY, GPOOL_ANY, unit);
-	gpool_resv_apply(node, on, dr);
+	gpool_resv_draw(node, on, lvl, rl);
 out_unlock:
 	gpool_node_unlock(node);
 	return err;
 }
 
+/* Does the owner hold a reservation @lvl can use on this node? */
 static bool gpool_has_resv(const struct gpool_owner_node *on, int lvl)
 {
 	for (; lvl < GPOOL_NR_LVLS; lvl++)
@@ -205,56 +190,91 @@ static bool gpool_has_resv(const struct gpool_owner_node *on, int lvl)
 	return false;
 }
 
-int gpool_alloc(struct gpool_owner *owner, unsigned int order,
-		struct gpool_unit *unit)
+/* Try node @nid; on success, move the interleave cursor past it. */
+static int gpool_alloc_try(struct gpool_owner *owner, unsigned int nid,
+			   int lvl, struct gpool_unit *unit)
 {
-	int lvl = gpool_order_lvl(order);
-	unsigned int nids[GPOOL_MAX_NODES], order_nids[GPOOL_MAX_NODES];
-	unsigned int nr, i, first = 0, last;
-	int err = -ENOMEM;
+	int err = gpool_alloc_node(owner, gpool_node_get(owner->pool, nid),
+				   lvl, unit);
 
-	if (lvl < 0 || order > owner->max_order)
-		return -EINVAL;
+	if (!err && owner->policy.mode == GPOOL_MODE_INTERLEAVE)
+		WRITE_ONCE(owner->next, nid + 1);
+	return err;
+}
+
+/*
+ * Try the nodes of the owner's policy, those where it holds a reservation
+ * for @lvl first, each group in policy order.  Node @skip was tried
+ * already and failed with @err (GPOOL_MAX_NODES: none was).
+ */
+static int gpool_alloc_ordered(struct gpool_owner *owner, int lvl,
+			       struct gpool_unit *unit, unsigned int skip,
+			       int err)
+{
+	unsigned int nids[GPOOL_MAX_NODES], order[GPOOL_MAX_NODES];
+	unsigned int nr, nr_resv = 0, nr_other = 0, i;
 
 	nr = gpool_owner_nodes(owner, nids);
-	/* Nodes holding a reservation for it first, then the others. */
-	last = nr;
 	for (i = 0; i < nr; i++) {
 		if (gpool_has_resv(&owner->node[nids[i]], lvl))
-			order_nids[first++] = nids[i];
+			order[nr_resv++] = nids[i];
 		else
-			order_nids[--last] = nids[i];
+			nids[nr_other++] = nids[i];
 	}
-	/* The others were filled in backwards: restore policy order. */
-	for (i = 0; i < (nr - first) / 2; i++)
-		swap(order_nids[first + i], order_nids[nr - 1 - i]);
+	memcpy(order + nr_resv, nids, nr_other * sizeof(*nids));
 
 	for (i = 0; i < nr; i++) {
-		struct gpool_node *node = gpool_node_get(owner->pool,
-							 order_nids[i]);
-		int ret = gpool_alloc_node(owner, node, lvl, unit);
+		int ret;
 
-		if (!ret) {
-			if (owner->policy.mode == GPOOL_MODE_INTERLEAVE)
-				WRITE_ONCE(owner->next, order_nids[i] + 1);
+		if (order[i] == skip)
+			continue;
+		ret = gpool_alloc_try(owner, order[i], lvl, unit);
+		if (!ret)
 			return 0;
-		}
 		if (err != -EAGAIN)
 			err = ret;
 	}
 	return err;
 }
 
+int gpool_alloc(struct gpool_owner *owner, unsigned int order,
+		struct gpool_unit *unit)
+{
+	int lvl = gpool_order_lvl(order);
+	bool only;
+	int nid, err;
+
+	if (lvl < 0 || order > owner->max_order)
+		return -EINVAL;
+
+	/*
+	 * The policy's first node comes first in the full order too if the
+	 * owner holds a reservation for @lvl on it (such nodes come first,
+	 * in policy order), and it is the whole order if the policy allows
+	 * no other node.  Then try it without building the order.
+	 */
+	nid = gpool_owner_first_node(owner, &only);
+	if (nid < 0)
+		return -ENOMEM;
+	if (!only && !gpool_has_resv(&owner->node[nid], lvl))
+		return gpool_alloc_ordered(owner, lvl, unit, GPOOL_MAX_NODES,
+					   -ENOMEM);
+	err = gpool_alloc_try(owner, nid, lvl, unit);
+	if (!err || only)
+		return err;
+	return gpool_alloc_ordered(owner, lvl, unit, nid, err);
+}
+
 int gpool_alloc_exact(struct gpool_owner *owner, u64 pfn, unsigned int order,
 		      struct gpool_unit *unit)
 {
-	s64 df[GPOOL_NR_LVLS] = { 0 }, dr[GPOOL_NR_LVLS] = { 0 };
 	struct gpool *pool = owner->pool;
 	int lvl = gpool_order_lvl(order);
+	struct gpool_owner_node *on;
 	struct gpool_section *sec;
 	struct gpool_node *node;
 	struct gpool_loc loc;
-	int src, l, err;
+	int src, rl, err;
 
 	if (lvl < 0 || order > owner->max_order ||
 	    !IS_ALIGNED(pfn, 1ULL << order))
@@ -265,6 +285,7 @@ int gpool_alloc_exact(struct gpool_owner *owner, u64 pfn, unsigned int order,
 		return err;
 	node = loc.node;
 	sec = loc.sec;
+	on = &owner->node[node->nid];
 
 	err = -EBUSY;
 	if (sec->state == GPOOL_SEC_FREE)
@@ -279,16 +300,13 @@ int gpool_alloc_exact(struct gpool_owner *owner, u64 pfn, unsigned int order,
 	else
 		goto out_unlock;
 
-	df[src]--;
-	for (l = src - 1; l >= lvl; l--)
-		df[l] += GPOOL_SLOTS - 1;
-	gpool_resv_use(&owner->node[node->nid], lvl, dr);
-	if (!gpool_feasible(node, df, dr)) {
+	rl = gpool_resv_lvl(on, lvl);
+	if (!gpool_alloc_feasible(node, lvl, src, rl)) {
 		err = -ENOMEM;
 		goto out_unlock;
 	}
 	gpool_take(node, owner, lvl, src, sec, loc.slot, loc.idx, unit);
-	gpool_resv_apply(node, &owner->node[node->nid], dr);
+	gpool_resv_draw(node, on, lvl, rl);
 	err = 0;
 out_unlock:
 	gpool_unlock_pfn(pool, &loc);

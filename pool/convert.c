@@ -27,14 +27,31 @@ static int gpool_unit_lvl(const struct gpool_loc *loc)
 	return -ENOENT;
 }
 
-/* The allocated unit at @loc must exist and be @id's. */
+/*
+ * The allocated unit at @loc must exist and be @id's.
+ * Return: its level, -ENOENT or -EPERM.
+ */
 static int gpool_unit_owned(const struct gpool_loc *loc, u32 id)
 {
 	int lvl = gpool_unit_lvl(loc);
+	int err;
 
 	if (lvl < 0)
 		return lvl;
-	return gpool_check_unit(loc, lvl, id);
+	err = gpool_check_unit(loc, lvl, id);
+	return err ? err : lvl;
+}
+
+/*
+ * Is @b, in the section of @a, inside the allocated unit of level @lvl
+ * that holds @a?
+ */
+static bool gpool_same_unit(const struct gpool_loc *a,
+			    const struct gpool_loc *b, int lvl)
+{
+	if (lvl == GPOOL_LVL_1G)
+		return true;
+	return a->blk == b->blk && (lvl == GPOOL_LVL_2M || a->idx == b->idx);
 }
 
 /* Split the allocated 2M child at @slot into frames if it is one unit. */
@@ -61,9 +78,9 @@ int gpool_split(struct gpool_owner *owner, u64 pfn, u64 nr_pages,
 	struct gpool_loc first, last;
 	struct gpool_section *sec;
 	struct gpool_node *node;
-	bool split_1g;
+	bool split_1g, split_first;
+	int err, lvl;
 	u64 end;
-	int err;
 
 	info->nr_2m = 0;
 	info->nr_4k = 0;
@@ -77,17 +94,26 @@ int gpool_split(struct gpool_owner *owner, u64 pfn, u64 nr_pages,
 	node = first.node;
 	sec = first.sec;
 	on = &owner->node[node->nid];
-	err = gpool_locate(pool, end - 1, &last);
-	if (!err && last.sec != sec)
-		err = -EINVAL;
-	if (err)
-		goto out_unlock;
+	/* Ranges are 2M-aligned: one 2M block lies in one range. */
+	if (pfn >> GPOOL_ORDER_2M == (end - 1) >> GPOOL_ORDER_2M) {
+		last = first;
+		last.idx = (end - 1) & (GPOOL_SLOTS - 1);
+	} else {
+		err = gpool_locate(pool, end - 1, &last);
+		if (!err && last.sec != sec)
+			err = -EINVAL;
+		if (err)
+			goto out_unlock;
+	}
 
-	err = gpool_unit_owned(&first, owner->id);
-	if (!err)
-		err = gpool_unit_owned(&last, owner->id);
-	if (err)
+	/* Both ends must lie in units of the owner. */
+	lvl = gpool_unit_owned(&first, owner->id);
+	if (lvl >= 0 && !gpool_same_unit(&first, &last, lvl))
+		lvl = gpool_unit_owned(&last, owner->id);
+	if (lvl < 0) {
+		err = lvl;
 		goto out_unlock;
+	}
 
 	split_1g = sec->state == GPOOL_SEC_ALLOC &&
 		   (pfn != sec->pfn || end != sec->pfn + GPOOL_SEC_PAGES);
@@ -96,9 +122,12 @@ int gpool_split(struct gpool_owner *owner, u64 pfn, u64 nr_pages,
 		on->held[GPOOL_LVL_1G]--;
 		on->held[GPOOL_LVL_2M] += GPOOL_SLOTS;
 	}
-	if (!IS_ALIGNED(pfn, GPOOL_BLK_PAGES))
+	split_first = !IS_ALIGNED(pfn, GPOOL_BLK_PAGES);
+	if (split_first)
 		gpool_split_child(node, owner, sec, first.slot, info);
-	if (!IS_ALIGNED(end, GPOOL_BLK_PAGES))
+	/* Both ends in one 2M child: it is split already. */
+	if (!IS_ALIGNED(end, GPOOL_BLK_PAGES) &&
+	    !(split_first && last.slot == first.slot))
 		gpool_split_child(node, owner, sec, last.slot, info);
 	if (split_1g)
 		info->nr_2m = GPOOL_SLOTS - info->nr_4k / GPOOL_SLOTS;

@@ -335,12 +335,67 @@ unsigned int gpool_find_pref(const unsigned long *avail,
 /* resv.c: reservations and the capacity invariant, node lock held */
 bool gpool_feasible(const struct gpool_node *node, const s64 *df,
 		    const s64 *dr);
-void gpool_resv_use(const struct gpool_owner_node *on, int lvl, s64 *dr);
-void gpool_resv_apply(struct gpool_node *node, struct gpool_owner_node *on,
-		      const s64 *dr);
+bool gpool_alloc_feasible_slow(const struct gpool_node *node, int lvl,
+			       int src, int rl);
 void gpool_resv_credit(struct gpool_node *node, struct gpool_owner_node *on,
 		       int lvl, u64 nr);
 unsigned int gpool_owner_nodes(struct gpool_owner *owner, unsigned int *nids);
+int gpool_owner_first_node(struct gpool_owner *owner, bool *only);
+
+/*
+ * Reservation accounting of one allocation, inline for the allocation fast
+ * paths (resv.c explains the capacity invariant).
+ */
+
+/*
+ * Level of the promised unit that an allocation of level @lvl uses up: @lvl
+ * if the owner has one on this node, else the smallest larger level it has
+ * one of, which is broken up; GPOOL_NR_LVLS if it has none.  Node lock held.
+ */
+static inline int gpool_resv_lvl(const struct gpool_owner_node *on, int lvl)
+{
+	while (lvl < GPOOL_NR_LVLS && !on->resv[lvl])
+		lvl++;
+	return lvl;
+}
+
+/*
+ * Can an allocation of level @lvl take a free unit of level @src and use up
+ * a promised unit of level @rl (GPOOL_NR_LVLS: none)?  Node lock held.
+ */
+static inline bool gpool_alloc_feasible(const struct gpool_node *node,
+					int lvl, int src, int rl)
+{
+	/*
+	 * Using up a promised unit of the level of the free unit taken
+	 * lowers both sides of one inequality by one, so the invariant holds
+	 * afterwards if it held before, which it does unless frames went bad.
+	 */
+	if (src == lvl && rl == lvl && !node->bad_pages)
+		return true;
+	/*
+	 * Nothing promised on the node: the invariant is 0 <= free[], and
+	 * taking a free unit apart keeps every free[] >= 0.
+	 */
+	if (!(node->resv[GPOOL_LVL_4K] | node->resv[GPOOL_LVL_2M] |
+	      node->resv[GPOOL_LVL_1G]))
+		return true;
+	return gpool_alloc_feasible_slow(node, lvl, src, rl);
+}
+
+/* Use up the promised unit of level @rl for an allocation of level @lvl. */
+static inline void gpool_resv_draw(struct gpool_node *node,
+				   struct gpool_owner_node *on, int lvl, int rl)
+{
+	if (rl == GPOOL_NR_LVLS)
+		return;
+	node->resv[rl]--;
+	on->resv[rl]--;
+	while (--rl >= lvl) {
+		node->resv[rl] += GPOOL_SLOTS - 1;
+		on->resv[rl] += GPOOL_SLOTS - 1;
+	}
+}
 
 /* alloc.c: owner-side transitions, node lock held */
 void gpool_free_whole(struct gpool_node *node, struct gpool_owner *owner,

@@ -421,6 +421,9 @@ static bool gpool_range_removable(struct gpool_node *node,
 			df[GPOOL_LVL_4K] -= blk->nr_avail;
 		}
 	}
+	/* Without free frames (all bad) the range takes no capacity away. */
+	if (!(df[GPOOL_LVL_4K] | df[GPOOL_LVL_2M] | df[GPOOL_LVL_1G]))
+		return true;
 	return gpool_feasible(node, df, none);
 }
 

@@ -50,19 +50,8 @@ bool gpool_feasible(const struct gpool_node *node, const s64 *df,
 		    const s64 *dr)
 {
 	s64 h[GPOOL_NR_LVLS];
-	int l;
 
 	lockdep_assert_held(&node->lock);
-
-	/*
-	 * Using up a promised unit of the same level as the free unit taken
-	 * lowers both sides of one inequality by one: nothing to check.
-	 */
-	for (l = 0; l < GPOOL_NR_LVLS; l++)
-		if (df[l] != dr[l] || df[l] > 0)
-			break;
-	if (l == GPOOL_NR_LVLS)
-		return true;
 
 	gpool_headroom(node, df, dr, h);
 	return h[GPOOL_LVL_1G] >= 0 && h[GPOOL_LVL_2M] >= 0 &&
@@ -85,39 +74,32 @@ static u64 gpool_resv_room(const struct gpool_node *node, int lvl)
 }
 
 /*
- * Reservation change for allocating one unit of level @lvl: use a unit of
- * that level, else break the smallest larger one (a 1G promise becomes 511
- * 2M promises plus 512 4K promises, one of which is used).  No change if
- * the owner has nothing reserved at or above @lvl on this node.
+ * Change of free[] (or resv[]) when one unit of level @from serves an
+ * allocation of level @lvl: that unit goes, and breaking it down leaves
+ * 511 units of every level from @from - 1 down to @lvl (the 512th of level
+ * @lvl is the one allocated).
  */
-void gpool_resv_use(const struct gpool_owner_node *on, int lvl, s64 *dr)
+static void gpool_lvl_delta(s64 *d, int lvl, int from)
 {
-	int l;
-
-	for (l = lvl; l < GPOOL_NR_LVLS; l++) {
-		if (on->resv[l])
-			break;
-	}
-	if (l == GPOOL_NR_LVLS)
-		return;
-	dr[l]--;
-	while (--l >= lvl)
-		dr[l] += GPOOL_SLOTS - 1;
+	d[from]--;
+	while (--from >= lvl)
+		d[from] += GPOOL_SLOTS - 1;
 }
 
-void gpool_resv_apply(struct gpool_node *node, struct gpool_owner_node *on,
-		      const s64 *dr)
+/*
+ * The general case of gpool_alloc_feasible(): would the invariant hold
+ * after an allocation of level @lvl takes a free unit of level @src and
+ * uses up a promised unit of level @rl (GPOOL_NR_LVLS: none)?
+ */
+bool gpool_alloc_feasible_slow(const struct gpool_node *node, int lvl,
+			       int src, int rl)
 {
-	int l;
+	s64 df[GPOOL_NR_LVLS] = { 0 }, dr[GPOOL_NR_LVLS] = { 0 };
 
-	lockdep_assert_held(&node->lock);
-
-	if (!(dr[GPOOL_LVL_4K] | dr[GPOOL_LVL_2M] | dr[GPOOL_LVL_1G]))
-		return;
-	for (l = 0; l < GPOOL_NR_LVLS; l++) {
-		node->resv[l] += dr[l];
-		on->resv[l] += dr[l];
-	}
+	gpool_lvl_delta(df, lvl, src);
+	if (rl < GPOOL_NR_LVLS)
+		gpool_lvl_delta(dr, lvl, rl);
+	return gpool_feasible(node, df, dr);
 }
 
 /* Freed units go back to the owner's reservation. */
@@ -249,6 +231,28 @@ static void gpool_resv_untake(struct gpool_owner *owner, unsigned int n,
 }
 
 /*
+ * The nodes of @pool that @policy allows: for PREFERRED the preferred node
+ * (if the pool has it) and the mask, or every node if the mask is empty.
+ * Return: whether the preferred node is one of them.
+ */
+static bool gpool_policy_mask(struct gpool *pool,
+			      const struct gpool_policy *policy,
+			      unsigned long *mask)
+{
+	if (policy->mode == GPOOL_MODE_PREFERRED &&
+	    bitmap_empty(policy->nodes, GPOOL_MAX_NODES))
+		bitmap_copy(mask, pool->node_mask, GPOOL_MAX_NODES);
+	else
+		bitmap_and(mask, pool->node_mask, policy->nodes,
+			   GPOOL_MAX_NODES);
+	if (policy->mode != GPOOL_MODE_PREFERRED ||
+	    !test_bit(policy->preferred, pool->node_mask))
+		return false;
+	__set_bit(policy->preferred, mask);
+	return true;
+}
+
+/*
  * The pool's nodes a policy allows, in the order they should be tried;
  * interleaving starts at node @start.
  * Return: the number of entries written to @nids.
@@ -260,22 +264,11 @@ static unsigned int gpool_policy_nodes(struct gpool *pool,
 	DECLARE_BITMAP(mask, GPOOL_MAX_NODES);
 	unsigned int n, nr = 0;
 
-	if (policy->mode == GPOOL_MODE_PREFERRED &&
-	    bitmap_empty(policy->nodes, GPOOL_MAX_NODES))
-		bitmap_copy(mask, pool->node_mask, GPOOL_MAX_NODES);
-	else
-		bitmap_and(mask, pool->node_mask, policy->nodes,
-			   GPOOL_MAX_NODES);
-
-	switch (policy->mode) {
-	case GPOOL_MODE_PREFERRED:
-		if (test_bit(policy->preferred, pool->node_mask))
-			nids[nr++] = policy->preferred;
-		for_each_set_bit(n, mask, GPOOL_MAX_NODES)
-			if (n != (unsigned int)policy->preferred)
-				nids[nr++] = n;
-		break;
-	case GPOOL_MODE_INTERLEAVE:
+	if (gpool_policy_mask(pool, policy, mask)) {
+		nids[nr++] = policy->preferred;
+		__clear_bit(policy->preferred, mask);
+	}
+	if (policy->mode == GPOOL_MODE_INTERLEAVE) {
 		start %= GPOOL_MAX_NODES;
 		for (n = find_next_bit(mask, GPOOL_MAX_NODES, start);
 		     n < GPOOL_MAX_NODES;
@@ -283,11 +276,9 @@ static unsigned int gpool_policy_nodes(struct gpool *pool,
 			nids[nr++] = n;
 		for_each_set_bit(n, mask, start)
 			nids[nr++] = n;
-		break;
-	default:
+	} else {
 		for_each_set_bit(n, mask, GPOOL_MAX_NODES)
 			nids[nr++] = n;
-		break;
 	}
 	return nr;
 }
@@ -332,9 +323,36 @@ int gpool_reserve(struct gpool_owner *owner, u64 size, unsigned int order)
 	return -ENOMEM;
 }
 
-/* The nodes to try for one allocation, in order. */
+/* The nodes to try for one allocation, in policy order. */
 unsigned int gpool_owner_nodes(struct gpool_owner *owner, unsigned int *nids)
 {
 	return gpool_policy_nodes(owner->pool, &owner->policy,
 				  READ_ONCE(owner->next), nids);
+}
+
+/*
+ * The first node gpool_owner_nodes() would return, found without building
+ * the order; *@only tells whether it is the only one.
+ * Return: the node id, or -ENOENT if the policy allows no node of the pool.
+ */
+int gpool_owner_first_node(struct gpool_owner *owner, bool *only)
+{
+	const struct gpool_policy *policy = &owner->policy;
+	DECLARE_BITMAP(mask, GPOOL_MAX_NODES);
+	unsigned int n;
+
+	if (gpool_policy_mask(owner->pool, policy, mask))
+		n = policy->preferred;
+	else if (policy->mode == GPOOL_MODE_INTERLEAVE)
+		n = find_next_bit(mask, GPOOL_MAX_NODES,
+				  READ_ONCE(owner->next) % GPOOL_MAX_NODES);
+	else
+		n = GPOOL_MAX_NODES;
+	if (n >= GPOOL_MAX_NODES)
+		n = find_first_bit(mask, GPOOL_MAX_NODES);
+	if (n >= GPOOL_MAX_NODES)
+		return -ENOENT;
+	__clear_bit(n, mask);
+	*only = bitmap_empty(mask, GPOOL_MAX_NODES);
+	return n;
 }

@@ -148,14 +148,32 @@ static void count_add(struct mcount *d, const struct mcount *s, int sign)
 	d->pending += sign * s->pending;
 }
 
+/*
+ * A free unit is known zero or dirty as a whole: merging parts of which
+ * only some were zero makes a dirty unit, and splitting it passes "dirty"
+ * on to all parts.  The frames forget that they were zero.
+ */
+static void forget_zero(struct model *m, u64 pfn, u64 nr)
+{
+	u64 i;
+
+	for (i = 0; i < nr; i++)
+		fr(m, pfn + i)->flags &= ~MFL_ZERO;
+}
+
 static void blk_scan(struct model *m, unsigned long b)
 {
 	struct mblk *k = &m->blk[b];
 	u64 pfn = M_BASE + b * PG_2M;
 	unsigned int i, n9 = 0, n18 = 0, nzeroing = 0;
-	u8 old = k->kind;
+	bool was_split = k->kind == MB_SPLIT, had_kind = k->kind != MB_NONE;
+	bool is_split;
 
-	k->nfree = k->nzero = k->nbad = k->npend = k->n0 = 0;
+	k->nfree = 0;
+	k->nzero = 0;
+	k->nbad = 0;
+	k->npend = 0;
+	k->n0 = 0;
 	if (fr(m, pfn)->state == MF_NONE) {
 		k->kind = MB_NONE;
 		return;
@@ -183,6 +201,10 @@ static void blk_scan(struct model *m, unsigned long b)
 			break;
 		}
 	}
+	if (k->nfree == PG_2M && k->nzero && k->nzero != PG_2M) {
+		forget_zero(m, pfn, PG_2M);
+		k->nzero = 0;
+	}
 	k->allzero = k->nzero == PG_2M;
 	if (k->nfree == PG_2M)
 		k->kind = MB_FULLFREE;
@@ -194,10 +216,11 @@ static void blk_scan(struct model *m, unsigned long b)
 		k->kind = MB_ALLOC2M;
 	else
 		k->kind = MB_SPLIT;
-	if (old != MB_NONE && (old == MB_SPLIT) != (k->kind == MB_SPLIT)) {
+	is_split = k->kind == MB_SPLIT;
+	if (had_kind && was_split != is_split) {
 		int nid = m->sec[k->sec].nid;
 
-		if (k->kind == MB_SPLIT)
+		if (is_split)
 			m->nr_splits[nid][1]++;
 		else
 			m->nr_merges[nid][1]++;
@@ -210,7 +233,7 @@ static void sec_scan(struct model *m, unsigned int s)
 	unsigned long b0 = (x->pfn - M_BASE) / PG_2M;
 	struct mcount c = { 0 };
 	unsigned int i, nfull = 0, nzero = 0, n18 = 0, nzeroing18 = 0;
-	u8 old = x->kind;
+	bool was_split = x->kind == MS_SPLIT, is_split;
 
 	for (i = x->lo; i < x->hi; i++) {
 		struct mblk *k = &m->blk[b0 + i];
@@ -224,6 +247,14 @@ static void sec_scan(struct model *m, unsigned int s)
 		}
 		c.bad += k->nbad;
 		c.pending += k->npend;
+	}
+	if (x->whole && nfull == PG_2M && nzero && nzero != PG_2M) {
+		forget_zero(m, x->pfn, PG_1G);
+		for (i = x->lo; i < x->hi; i++) {
+			m->blk[b0 + i].nzero = 0;
+			m->blk[b0 + i].allzero = false;
+		}
+		nzero = 0;
 	}
 	if (x->whole && nfull == PG_2M) {
 		x->kind = MS_FREE;
@@ -263,8 +294,9 @@ static void sec_scan(struct model *m, unsigned int s)
 			}
 		}
 	}
-	if (x->whole && (old == MS_SPLIT) != (x->kind == MS_SPLIT)) {
-		if (x->kind == MS_SPLIT)
+	is_split = x->kind == MS_SPLIT;
+	if (x->whole && was_split != is_split) {
+		if (is_split)
 			m->nr_splits[x->nid][2]++;
 		else
 			m->nr_merges[x->nid][2]++;
@@ -1042,11 +1074,19 @@ static int check_query(struct model *m, u64 pfn)
 	return 0;
 }
 
+/* One counter of gpool_order_stats and what the model derives for it. */
+struct mstat {
+	const char *name;
+	u64 got;
+	s64 want;
+};
+
 static int check_stats(struct model *m)
 {
 	struct gpool_stats s;
 	s64 r[3];
 	int nid, l;
+	unsigned int i;
 
 	for (nid = 0; nid < M_NODES; nid++) {
 		struct mcount *c = &m->node[nid];
@@ -1056,23 +1096,22 @@ static int check_stats(struct model *m)
 		node_resv(m, nid, r);
 		for (l = 0; l < 3; l++) {
 			struct gpool_order_stats *o = &s.order[l];
+			const struct mstat st[] = {
+				{ "free", o->free, c->f[l] - c->zeroing[l] },
+				{ "zero", o->zero, c->zero[l] },
+				{ "zeroing", o->zeroing, c->zeroing[l] },
+				{ "allocated", o->allocated, c->alloc[l] },
+				{ "split", o->split, c->split[l] },
+				{ "reserved", o->reserved, r[l] },
+				{ "nr_splits", o->nr_splits, m->nr_splits[nid][l] },
+				{ "nr_merges", o->nr_merges, m->nr_merges[nid][l] },
+			};
 
-			if (o->free != (u64)(c->f[l] - c->zeroing[l]) ||
-			    o->zero != (u64)c->zero[l] ||
-			    o->zeroing != (u64)c->zeroing[l] ||
-			    o->allocated != (u64)c->alloc[l] ||
-			    o->split != (u64)c->split[l] ||
-			    o->reserved != (u64)r[l] ||
-			    o->nr_splits != m->nr_splits[nid][l] ||
-			    o->nr_merges != m->nr_merges[nid][l])
-				return MFAIL(m, "node %d lvl %d: free %llu/%lld zero %llu/%lld zeroing %llu/%lld alloc %llu/%lld split %llu/%lld resv %llu/%lld splits %llu/%llu merges %llu/%llu",
-					     nid, l, o->free, c->f[l] - c->zeroing[l],
-					     o->zero, c->zero[l], o->zeroing,
-					     c->zeroing[l], o->allocated,
-					     c->alloc[l], o->split, c->split[l],
-					     o->reserved, r[l], o->nr_splits,
-					     m->nr_splits[nid][l], o->nr_merges,
-					     m->nr_merges[nid][l]);
+			for (i = 0; i < ARRAY_SIZE(st); i++)
+				if (st[i].got != (u64)st[i].want)
+					return MFAIL(m, "node %d lvl %d: %s %llu, want %lld",
+						     nid, l, st[i].name,
+						     st[i].got, st[i].want);
 		}
 		if (s.bad_pages != (u64)c->bad ||
 		    s.poison_pending != (u64)c->pending)

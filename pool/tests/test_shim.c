@@ -8,7 +8,7 @@
 
 TEST(lockdep_assert_held_checks_owner)
 {
-	spinlock_t lock;
+	spinlock_t lock;	/* the lock under test, guards nothing */
 
 	spin_lock_init(&lock);
 	lockdep_assert_held(&lock);
@@ -21,7 +21,7 @@ TEST(lockdep_assert_held_checks_owner)
 
 TEST(sleeping_alloc_under_spinlock_warns)
 {
-	spinlock_t lock;
+	spinlock_t lock;	/* held only to enter atomic context */
 	void *p;
 
 	spin_lock_init(&lock);

@@ -19,6 +19,7 @@
 #define PG_2M	512ULL
 #define PG_1G	(512ULL * 512)
 #define BASE	(64 * PG_1G)
+#define NSEC_PER_SEC	1000000000.0
 
 static struct gpool *pool;
 static struct gpool_owner *owner;
@@ -53,12 +54,15 @@ static void teardown(void)
 	gpool_destroy(pool);
 }
 
-/* The measured operations: one call each, never inlined. */
+/*
+ * The measured operations: one pool call each.  They are called only
+ * through op_fn()'s table, so each stays a function of its own, which
+ * callgrind's --toggle-collect=bench_op_OP selects.
+ */
 #define BENCH_OP(name, expr)						\
-	__attribute__((noinline)) int bench_op_##name(unsigned long i); \
-	__attribute__((noinline)) int bench_op_##name(unsigned long i)	\
+	static int bench_op_##name(unsigned long i)			\
 	{								\
-		return (expr);						\
+		return expr;						\
 	}
 
 BENCH_OP(alloc4k, gpool_alloc(owner, 0, &units[i]))
@@ -79,9 +83,9 @@ static const char * const ops[] = {
 	"split", "claim", "merge", "query",
 };
 
-static int (*op_fn(const char *op))(unsigned long)
+static int (*op_fn(const char *op))(unsigned long i)
 {
-	static int (*const fns[])(unsigned long) = {
+	static int (*const fns[])(unsigned long i) = {
 		bench_op_alloc4k, bench_op_free4k, bench_op_alloc2m,
 		bench_op_free2m, bench_op_alloc1g, bench_op_free1g,
 		bench_op_split, bench_op_claim, bench_op_merge, bench_op_query,
@@ -110,7 +114,7 @@ static void check(int err, const char *what)
  */
 static double run(const char *op, u64 gib, unsigned long n)
 {
-	int (*fn)(unsigned long) = op_fn(op);
+	int (*fn)(unsigned long i) = op_fn(op);
 	unsigned long i, nr = n, nr_1g = gib;
 	struct gpool_split_info si;
 	struct gpool_merge_info mi;
@@ -119,8 +123,10 @@ static double run(const char *op, u64 gib, unsigned long n)
 
 	units = calloc(n, sizeof(*units));
 	pfns = calloc(n, sizeof(*pfns));
-	if (!strcmp(op, "alloc2m") || !strcmp(op, "free2m"))
-		nr = n = min_t(unsigned long, n, gib * 512);
+	if (!strcmp(op, "alloc2m") || !strcmp(op, "free2m")) {
+		n = min_t(unsigned long, n, gib * 512);
+		nr = n;
+	}
 	if (!strcmp(op, "free4k") || !strcmp(op, "free2m")) {
 		for (i = 0; i < n; i++)
 			check(gpool_alloc(owner, op[4] == '4' ? 0 : 9,
@@ -165,7 +171,7 @@ static double run(const char *op, u64 gib, unsigned long n)
 	printf("%s %llu GiB: %lu ops\n", op, gib, n);
 	free(units);
 	free(pfns);
-	return n / (ns * 1e-9);
+	return n * NSEC_PER_SEC / ns;
 }
 
 static void meta(void)
@@ -187,7 +193,7 @@ static void meta(void)
 			for (b = 0; b < gib * 512; b++)
 				if (gpool_alloc_exact(owner, BASE + b * PG_2M + 1,
 						      0, &u))
-					die("meta claim", -1);
+					die("claim in every 2M", -1);
 			split = gpool_meta_bytes(pool);
 			for (b = 0; b < gib * 512; b++)
 				gpool_free(owner, BASE + b * PG_2M + 1, 0);

@@ -35,7 +35,7 @@ else
 			ops_run=$(sed -n 's/.*: \([0-9]*\) ops$/\1/p' "$out.log")
 			ir=$(sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$out")
 			shim=$(callgrind_annotate --auto=no "$out" 2>/dev/null |
-				grep -E 'shim\.c:(spin_lock|spin_unlock|read_lock|read_unlock|shim_spin_held|shim_rw_held) |:pthread_(mutex|rwlock|self|equal)|pthread_mutex_unlock_usercnt' |
+				grep -E 'shim\.c:(spin_lock|spin_unlock|read_lock|read_unlock|lock_is_held|shim_map_acquire|shim_map_release) |:pthread_(mutex|rwlock|self|equal)|pthread_mutex_unlock_usercnt' |
 				awk '{ gsub(",", "", $1); s += $1 } END { print s + 0 }')
 			eval "ir_$gib=$((ir / ops_run))"
 			eval "shim_$gib=$((shim / ops_run))"

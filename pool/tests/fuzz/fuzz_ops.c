@@ -7,9 +7,14 @@
  */
 #include "../model.h"
 
-int LLVMFuzzerTestOneInput(const u8 *data, size_t size);
+/*
+ * libFuzzer calls LLVMFuzzerTestOneInput(); the asm label gives this
+ * function that symbol name.
+ */
+int fuzz_one_input(const u8 *data, size_t size)
+	__asm__("LLVMFuzzerTestOneInput");
 
-int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
+int fuzz_one_input(const u8 *data, size_t size)
 {
 	struct model *m;
 	size_t i;

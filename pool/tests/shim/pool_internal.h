@@ -13,26 +13,25 @@
 #ifndef __GPOOL_POOL_INTERNAL_H
 #define __GPOOL_POOL_INTERNAL_H
 
+#include <assert.h>
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* <linux/types.h>: same widths as x86-64 Linux; u64 is unsigned long long. */
-typedef uint8_t u8;
-typedef uint16_t u16;
-typedef uint32_t u32;
+typedef unsigned char u8;
+typedef unsigned short u16;
+typedef unsigned int u32;
 typedef unsigned long long u64;
-typedef int8_t s8;
-typedef int16_t s16;
-typedef int32_t s32;
+typedef signed char s8;
+typedef short s16;
+typedef int s32;
 typedef long long s64;
-typedef unsigned int gfp_t;
 
 #ifndef U64_MAX
 #define U64_MAX		((u64)~0ULL)
@@ -48,46 +47,38 @@ typedef unsigned int gfp_t;
 
 /* <asm/page.h>: x86-64 4K pages. */
 #define PAGE_SHIFT	12
-#define PAGE_SIZE	(1UL << PAGE_SHIFT)
+#define PAGE_SIZE	BIT(PAGE_SHIFT)
 
 /* <linux/compiler.h> */
 #define likely(x)	__builtin_expect(!!(x), 1)
 #define unlikely(x)	__builtin_expect(!!(x), 0)
-#define READ_ONCE(x)	(*(const volatile __typeof__(x) *)&(x))
-#define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
-#ifndef __printf
-#define __printf(a, b)	__attribute__((format(printf, a, b)))
-#endif
-#ifndef __maybe_unused
-#define __maybe_unused	__attribute__((unused))
-#endif
+/* Relaxed atomics: never torn, never merged or invented, like the kernel's. */
+#define READ_ONCE(x)		__atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define WRITE_ONCE(x, v)	__atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
 
 /* <asm/barrier.h>: C11 acquire/release, what the kernel promises. */
-#define smp_load_acquire(p)	 __atomic_load_n(p, __ATOMIC_ACQUIRE)
-#define smp_store_release(p, v)	 __atomic_store_n(p, v, __ATOMIC_RELEASE)
+#define smp_load_acquire(p)	__atomic_load_n((p), __ATOMIC_ACQUIRE)
+/* Orders every earlier access before the store, as in the kernel. */
+#define smp_store_release(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELEASE)
 
 /* <linux/build_bug.h> */
-#define BUILD_BUG_ON(c)	_Static_assert(!(c), #c)
+#define BUILD_BUG_ON(c)		static_assert(!(c), #c)
 
 /* <linux/kernel.h>, <linux/align.h>, <linux/minmax.h> */
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #endif
 #define ALIGN_DOWN(x, a)	((x) & ~((__typeof__(x))(a) - 1))
-#define ALIGN(x, a)		ALIGN_DOWN((x) + (a) - 1, (a))
+#define ALIGN(x, a)		({ __typeof__(x) _m = (__typeof__(x))(a) - 1;	\
+				   ((x) + _m) & ~_m; })
 #define IS_ALIGNED(x, a)	(((x) & ((__typeof__(x))(a) - 1)) == 0)
 /* Stricter than the kernel's: both sides must have the same type. */
 #define min(a, b) ({ __typeof__(a) _a = (a); __typeof__(b) _b = (b);	\
 		     (void)(&_a == &_b); _a < _b ? _a : _b; })
 #define max(a, b) ({ __typeof__(a) _a = (a); __typeof__(b) _b = (b);	\
 		     (void)(&_a == &_b); _a > _b ? _a : _b; })
-#define min_t(t, a, b)	min((t)(a), (t)(b))
-#define swap(a, b) do {							\
-	__typeof__(a) _t = (a);						\
-	(a) = (b);							\
-	(b) = _t;							\
-} while (0)
-#define max_t(t, a, b)	max((t)(a), (t)(b))
+#define min_t(type, a, b)	min((type)(a), (type)(b))
+#define max_t(type, a, b)	max((type)(a), (type)(b))
 #define container_of(ptr, type, member)					\
 	((type *)((char *)(ptr) - offsetof(type, member)))
 
@@ -166,9 +157,27 @@ static inline unsigned long find_first_bit(const unsigned long *addr,
 	return find_next_bit(addr, size, 0);
 }
 
+/*
+ * for_each_set_bit() through a cursor, so that each macro argument is
+ * evaluated once; @bit is only ever assigned.
+ */
+struct shim_bit_iter {
+	const unsigned long *map;
+	unsigned long nbits;
+	unsigned long from;
+	unsigned long cur;
+};
+
+static inline bool shim_bit_iter_next(struct shim_bit_iter *it)
+{
+	it->cur = find_next_bit(it->map, it->nbits, it->from);
+	it->from = it->cur + 1;
+	return it->cur < it->nbits;
+}
+
 #define for_each_set_bit(bit, addr, size)				\
-	for ((bit) = find_first_bit((addr), (size)); (bit) < (size);	\
-	     (bit) = find_next_bit((addr), (size), (bit) + 1))
+	for (struct shim_bit_iter __bi = { .map = (addr), .nbits = (size) }; \
+	     shim_bit_iter_next(&__bi) && ((bit) = __bi.cur, true);)
 
 /* <linux/bitmap.h>: sizes are multiples of BITS_PER_LONG in the pool. */
 static inline void bitmap_zero(unsigned long *dst, unsigned int nbits)
@@ -222,8 +231,10 @@ static inline unsigned int bitmap_weight(const unsigned long *src,
 {
 	unsigned int i, n = 0;
 
-	for (i = 0; i < nbits; i++)
-		n += test_bit(i, src);
+	for (i = 0; i < nbits / BITS_PER_LONG; i++)
+		n += hweight_long(src[i]);
+	if (nbits % BITS_PER_LONG)
+		n += hweight_long(src[i] & (BIT(nbits % BITS_PER_LONG) - 1));
 	return n;
 }
 
@@ -234,8 +245,6 @@ struct list_head {
 
 #define LIST_POISON1	((struct list_head *)0x100)
 #define LIST_POISON2	((struct list_head *)0x122)
-#define LIST_HEAD_INIT(name) { &(name), &(name) }
-#define LIST_HEAD(name) struct list_head name = LIST_HEAD_INIT(name)
 
 static inline void INIT_LIST_HEAD(struct list_head *list)
 {
@@ -289,19 +298,69 @@ static inline bool list_empty(const struct list_head *head)
 #define list_entry(ptr, type, member)	container_of(ptr, type, member)
 #define list_first_entry(ptr, type, member)				\
 	list_entry((ptr)->next, type, member)
-#define list_first_entry_or_null(ptr, type, member)			\
-	(list_empty(ptr) ? NULL : list_first_entry(ptr, type, member))
-#define list_next_entry(pos, member)					\
-	list_entry((pos)->member.next, __typeof__(*(pos)), member)
+#define list_first_entry_or_null(ptr, type, member) ({			\
+	struct list_head *__head = (ptr);				\
+	list_empty(__head) ? NULL : list_first_entry(__head, type, member); \
+})
+
+/*
+ * The iterators go through a cursor over the links, so that each macro
+ * argument is evaluated once: @pos (and @n) are only ever assigned.  As in
+ * the kernel, list_for_each_entry() reads the next link after the body, so
+ * deleting @pos in it is a use of a poisoned pointer.
+ */
+struct shim_list_iter {
+	struct list_head *head;
+	struct list_head *link;
+	struct list_head *next;
+	size_t off;		/* of the list_head in the entry */
+	void *tmp;		/* last entry given to @n of the safe form */
+};
+
+static inline struct shim_list_iter shim_list_iter(struct list_head *head,
+						   size_t off)
+{
+	return (struct shim_list_iter){
+		.head = head, .link = head, .next = head->next, .off = off,
+	};
+}
+
+static inline void *shim_list_entry(const struct shim_list_iter *it,
+				    struct list_head *link)
+{
+	return (char *)link - it->off;
+}
+
+/* list_for_each_entry(): follow ->next of the current link. */
+static inline bool shim_list_iter_next(struct shim_list_iter *it)
+{
+	it->link = it->link->next;
+	return it->link != it->head;
+}
+
+/* list_for_each_entry_safe(): the next link was read before the body. */
+static inline bool shim_list_iter_next_safe(struct shim_list_iter *it)
+{
+	it->link = it->next;
+	it->next = it->link->next;
+	return it->link != it->head;
+}
+
+/* offsetof(typeof(*ptr), member) without naming @ptr twice. */
+#define shim_offsetof(ptr_type, member)					\
+	offsetof(__typeof__(*(ptr_type)NULL), member)
+
 #define list_for_each_entry(pos, head, member)				\
-	for (pos = list_first_entry(head, __typeof__(*pos), member);	\
-	     &pos->member != (head);					\
-	     pos = list_next_entry(pos, member))
+	for (struct shim_list_iter __it =				\
+		shim_list_iter((head), shim_offsetof(__typeof__(pos), member)); \
+	     shim_list_iter_next(&__it) &&				\
+	     ((pos) = shim_list_entry(&__it, __it.link), true);)
 #define list_for_each_entry_safe(pos, n, head, member)			\
-	for (pos = list_first_entry(head, __typeof__(*pos), member),	\
-	     n = list_next_entry(pos, member);				\
-	     &pos->member != (head);					\
-	     pos = n, n = list_next_entry(n, member))
+	for (struct shim_list_iter __it =				\
+		shim_list_iter((head), shim_offsetof(__typeof__(pos), member)); \
+	     shim_list_iter_next_safe(&__it) &&				\
+	     ((pos) = shim_list_entry(&__it, __it.link),		\
+	      __it.tmp = (n) = shim_list_entry(&__it, __it.next), true);)
 
 /* <asm/bug.h>: WARNs are counted; every test fails if any fired. */
 void shim_warn(const char *file, int line, const char *cond);
@@ -320,7 +379,6 @@ void shim_warn(const char *file, int line, const char *cond);
 #define pr_err(fmt, ...)	fprintf(stderr, pr_fmt(fmt), ##__VA_ARGS__)
 #define pr_warn(fmt, ...)	fprintf(stderr, pr_fmt(fmt), ##__VA_ARGS__)
 #define pr_info(fmt, ...)	fprintf(stderr, pr_fmt(fmt), ##__VA_ARGS__)
-#define pr_debug(fmt, ...)	do { } while (0)
 
 /*
  * <linux/spinlock.h>, <linux/rwlock.h>, <linux/mutex.h>: pthread locks that
@@ -330,23 +388,26 @@ void shim_warn(const char *file, int line, const char *cond);
  */
 extern __thread int shim_atomic;
 
+/* Every lock has one, as with lockdep: who holds it right now. */
+struct lockdep_map {
+	pthread_t owner;	/* of an exclusive hold */
+	bool held;		/* exclusively, by owner */
+	int readers;		/* shared holders (rwlock), atomic */
+};
+
 typedef struct {
 	pthread_mutex_t m;
-	pthread_t owner;
-	bool held;
+	struct lockdep_map dep_map;
 } spinlock_t;
 
 typedef struct {
 	pthread_rwlock_t rw;
-	int readers;		/* atomic */
-	pthread_t writer;
-	bool wheld;
+	struct lockdep_map dep_map;
 } rwlock_t;
 
 struct mutex {
 	pthread_mutex_t m;
-	pthread_t owner;
-	bool held;
+	struct lockdep_map dep_map;
 };
 
 void spin_lock_init(spinlock_t *lock);
@@ -361,19 +422,14 @@ void mutex_init(struct mutex *lock);
 void mutex_lock(struct mutex *lock);
 void mutex_unlock(struct mutex *lock);
 void mutex_destroy(struct mutex *lock);
-bool shim_spin_held(spinlock_t *lock);
-bool shim_rw_held(rwlock_t *lock);
-bool shim_mutex_held(struct mutex *lock);
 
-/* lockdep's "held by this task"; readers of an rwlock are not tracked by
+/*
+ * lockdep's "held by this task".  Readers of an rwlock are not tracked by
  * thread, so any reader (or the writer) satisfies it.
  */
-#define lockdep_assert_held(l)						\
-	WARN_ON(!_Generic((l),						\
-			  spinlock_t *: shim_spin_held,			\
-			  const spinlock_t *: shim_spin_held,		\
-			  rwlock_t *: shim_rw_held,			\
-			  struct mutex *: shim_mutex_held)((void *)(l)))
+bool lock_is_held(const struct lockdep_map *map);
+#define lockdep_is_held(l)	lock_is_held(&(l)->dep_map)
+#define lockdep_assert_held(l)	WARN_ON(!lockdep_is_held(l))
 
 void shim_might_sleep(const char *file, int line);
 #define might_sleep()	shim_might_sleep(__FILE__, __LINE__)
@@ -383,7 +439,7 @@ void shim_might_sleep(const char *file, int line);
  * fault injection, and a warning for a sleeping allocation in atomic
  * context.  kv*() behave like k*() (no vmalloc fallback to emulate).
  */
-void *shim_alloc(size_t size, gfp_t gfp, const char *file, int line);
+void *shim_alloc(size_t size, unsigned int gfp, const char *file, int line);
 void shim_free(const void *ptr);
 #define kmalloc(s, g)		shim_alloc((s), (g), __FILE__, __LINE__)
 #define kzalloc(s, g)		kmalloc((s), (g) | __GFP_ZERO)
@@ -395,7 +451,7 @@ void shim_free(const void *ptr);
 #define kfree(p)		shim_free(p)
 #define kvfree(p)		shim_free(p)
 
-static inline void *shim_alloc_array(size_t n, size_t size, gfp_t gfp,
+static inline void *shim_alloc_array(size_t n, size_t size, unsigned int gfp,
 				     const char *file, int line)
 {
 	size_t bytes;

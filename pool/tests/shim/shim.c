@@ -32,58 +32,78 @@ void shim_might_sleep(const char *file, int line)
 		shim_warn(file, line, "sleeping in atomic context");
 }
 
+/* lockdep: an exclusive hold by this thread, or any shared one. */
+bool lock_is_held(const struct lockdep_map *map)
+{
+	return __atomic_load_n(&map->readers, __ATOMIC_RELAXED) > 0 ||
+	       (map->held && pthread_equal(map->owner, pthread_self()));
+}
+
+static void shim_map_init(struct lockdep_map *map)
+{
+	map->held = false;
+	map->readers = 0;
+}
+
+static void shim_map_acquire(struct lockdep_map *map)
+{
+	map->owner = pthread_self();
+	map->held = true;
+}
+
+/* Release an exclusive hold; false if this thread did not have one. */
+static bool shim_map_release(struct lockdep_map *map)
+{
+	bool mine = map->held && pthread_equal(map->owner, pthread_self());
+
+	map->held = false;
+	return mine;
+}
+
 /* spin_lock(): a mutex that knows its owner; recursion is a deadlock. */
 void spin_lock_init(spinlock_t *lock)
 {
 	pthread_mutex_init(&lock->m, NULL);
-	lock->held = false;
+	shim_map_init(&lock->dep_map);
 }
 
 void spin_lock(spinlock_t *lock)
 {
-	if (lock->held && pthread_equal(lock->owner, pthread_self())) {
-		shim_warn(__FILE__, __LINE__, "recursive spin_lock");
+	if (lock_is_held(&lock->dep_map)) {
+		shim_warn(__FILE__, __LINE__, "spinlock taken recursively");
 		abort();
 	}
 	pthread_mutex_lock(&lock->m);
-	lock->owner = pthread_self();
-	lock->held = true;
+	shim_map_acquire(&lock->dep_map);
 	shim_atomic++;
 }
 
 void spin_unlock(spinlock_t *lock)
 {
-	if (!shim_spin_held(lock))
-		shim_warn(__FILE__, __LINE__, "spin_unlock of a lock not held");
-	lock->held = false;
+	if (!shim_map_release(&lock->dep_map))
+		shim_warn(__FILE__, __LINE__, "unlocking a spinlock not held");
 	shim_atomic--;
 	pthread_mutex_unlock(&lock->m);
-}
-
-bool shim_spin_held(spinlock_t *lock)
-{
-	return lock->held && pthread_equal(lock->owner, pthread_self());
 }
 
 /* rwlock_t: pthread rwlock; readers are counted, the writer is known. */
 void rwlock_init(rwlock_t *lock)
 {
 	pthread_rwlock_init(&lock->rw, NULL);
-	lock->readers = 0;
-	lock->wheld = false;
+	shim_map_init(&lock->dep_map);
 }
 
 void read_lock(rwlock_t *lock)
 {
 	pthread_rwlock_rdlock(&lock->rw);
-	__atomic_add_fetch(&lock->readers, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&lock->dep_map.readers, 1, __ATOMIC_RELAXED);
 	shim_atomic++;
 }
 
 void read_unlock(rwlock_t *lock)
 {
-	if (__atomic_sub_fetch(&lock->readers, 1, __ATOMIC_RELAXED) < 0)
-		shim_warn(__FILE__, __LINE__, "read_unlock without reader");
+	if (__atomic_sub_fetch(&lock->dep_map.readers, 1, __ATOMIC_RELAXED) < 0)
+		shim_warn(__FILE__, __LINE__, "rwlock read-unlocked, no reader");
 	shim_atomic--;
 	pthread_rwlock_unlock(&lock->rw);
 }
@@ -91,59 +111,44 @@ void read_unlock(rwlock_t *lock)
 void write_lock(rwlock_t *lock)
 {
 	pthread_rwlock_wrlock(&lock->rw);
-	lock->writer = pthread_self();
-	lock->wheld = true;
+	shim_map_acquire(&lock->dep_map);
 	shim_atomic++;
 }
 
 void write_unlock(rwlock_t *lock)
 {
-	if (!lock->wheld || !pthread_equal(lock->writer, pthread_self()))
-		shim_warn(__FILE__, __LINE__, "write_unlock by non-writer");
-	lock->wheld = false;
+	if (!shim_map_release(&lock->dep_map))
+		shim_warn(__FILE__, __LINE__, "rwlock write-unlocked by a non-writer");
 	shim_atomic--;
 	pthread_rwlock_unlock(&lock->rw);
-}
-
-bool shim_rw_held(rwlock_t *lock)
-{
-	return __atomic_load_n(&lock->readers, __ATOMIC_RELAXED) > 0 ||
-	       (lock->wheld && pthread_equal(lock->writer, pthread_self()));
 }
 
 /* struct mutex: may sleep, so taking it in atomic context warns. */
 void mutex_init(struct mutex *lock)
 {
 	pthread_mutex_init(&lock->m, NULL);
-	lock->held = false;
+	shim_map_init(&lock->dep_map);
 }
 
 void mutex_lock(struct mutex *lock)
 {
 	shim_might_sleep(__FILE__, __LINE__);
 	pthread_mutex_lock(&lock->m);
-	lock->owner = pthread_self();
-	lock->held = true;
+	shim_map_acquire(&lock->dep_map);
 }
 
 void mutex_unlock(struct mutex *lock)
 {
-	if (!shim_mutex_held(lock))
-		shim_warn(__FILE__, __LINE__, "mutex_unlock by non-owner");
-	lock->held = false;
+	if (!shim_map_release(&lock->dep_map))
+		shim_warn(__FILE__, __LINE__, "mutex unlocked by a non-owner");
 	pthread_mutex_unlock(&lock->m);
 }
 
 void mutex_destroy(struct mutex *lock)
 {
-	if (lock->held)
-		shim_warn(__FILE__, __LINE__, "mutex_destroy of a held mutex");
+	if (lock->dep_map.held)
+		shim_warn(__FILE__, __LINE__, "destroying a held mutex");
 	pthread_mutex_destroy(&lock->m);
-}
-
-bool shim_mutex_held(struct mutex *lock)
-{
-	return lock->held && pthread_equal(lock->owner, pthread_self());
 }
 
 /*
@@ -159,7 +164,7 @@ struct shim_hdr {
 
 #define SHIM_MAGIC	0x6770006c6c6f63ULL
 
-void *shim_alloc(size_t size, gfp_t gfp, const char *file, int line)
+void *shim_alloc(size_t size, unsigned int gfp, const char *file, int line)
 {
 	struct shim_hdr *h;
 
