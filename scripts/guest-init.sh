@@ -101,7 +101,8 @@ demo)
 	say "# gpool-runner: demo exit $(cat /tmp/rc)"
 	;;
 bench)
-	{ gpool_bench 2>&1; echo $? > /tmp/rc; } > $out
+	# By path: the KVM selftest library reads the guest code from argv[0].
+	{ /bin/gpool_bench 2>&1; echo $? > /tmp/rc; } > $out
 	say "# gpool-runner: bench exit $(cat /tmp/rc)"
 	;;
 shell)
