@@ -9,20 +9,21 @@
  *	file offset  0        2M       4M             1G             1G+2M
  *	chunk        [0]      [1]      [2]  ...  [511][512]     [513]
  *	state        1G ----- 1G ----- 1G ...... 1G   2M        4K -> pages[512]
- *	pfn          H        H+512    H+1024         P         Q (home 2M)
+ *	home         H        H+512    H+1024         P         Q
  *
  * - CHUNK_1G: part of a 1 GiB unit that backs the whole 1 GiB-aligned
- *   window of the file the chunk is in; pfn is the chunk's 2M slice of it.
+ *   window of the file the chunk is in; home is the chunk's 2M slice of it.
  * - CHUNK_2M: a 2 MiB unit.
  * - CHUNK_4K: split; pages[i] is the 4K unit backing page i (0 if a hole).
  * - CHUNK_EMPTY: nothing allocated.
  *
- * Every chunk also remembers its home: the 2M-aligned pfn it was last backed
- * by.  When a hole in a split chunk is filled again, the pool is first asked
- * for exactly the home frame (gpool_alloc_exact()), so that once the chunk
- * is whole it can merge back into a 2M unit, and a window of 2M units back
- * into the 1G unit it came from: a 4K conversion costs one split and one
- * merge, not a 1G folio for good.
+ * A chunk's home is the 2M-aligned pfn it was last backed by, and stays
+ * when the chunk is split or punched.  When a hole in a split chunk is
+ * filled again, the pool is first asked for exactly the home frame
+ * (gpool_alloc_exact()), so that once the chunk is whole it can merge back
+ * into a 2M unit, and a window of 2M units back into the 1G unit it came
+ * from: a 4K conversion costs one split and one merge, not a 1G folio for
+ * good.
  *
  * Units are allocated on first use (guest fault or fallocate) and zeroed
  * then unless the pool says they are known to be zero (kernel/zero.c clears
@@ -61,8 +62,12 @@ enum gpool_chunk_state {
 struct gpool_chunk {
 	u8 state;		/* enum gpool_chunk_state */
 	u16 nr_pages;		/* CHUNK_4K: pages present */
-	u64 pfn;		/* CHUNK_2M/1G: first frame of this 2M */
-	u64 home;		/* last 2M-aligned frame; 0 if never allocated */
+	/*
+	 * The 2M-aligned frame last backing the chunk (0 if never): for
+	 * CHUNK_2M/1G the chunk's first frame, for CHUNK_4K and CHUNK_EMPTY
+	 * the frames to ask for again so that the unit can merge.
+	 */
+	u64 home;
 	u64 *pages;		/* CHUNK_4K: CHUNK_PAGES frames, 0 = hole */
 };
 
@@ -168,8 +173,7 @@ static void gpool_set_window(struct gpool_file *gf, pgoff_t index, u64 pfn)
 
 	for (i = 0; i < WINDOW_CHUNKS; i++) {
 		c[i].state = CHUNK_1G;
-		c[i].pfn = pfn + i * CHUNK_PAGES;
-		c[i].home = c[i].pfn;
+		c[i].home = pfn + i * CHUNK_PAGES;
 	}
 }
 
@@ -191,7 +195,7 @@ static bool gpool_try_merge_1g(struct gpool_file *gf, pgoff_t index)
 	if (!home)
 		return false;
 	for (i = 0; i < WINDOW_CHUNKS; i++)
-		if (c[i].state != CHUNK_2M || c[i].pfn != c[i].home)
+		if (c[i].state != CHUNK_2M)
 			return false;
 	if (gpool_merge(gf->owner, home, GPOOL_ORDER_1G, &info))
 		return false;
@@ -216,7 +220,6 @@ static bool gpool_try_merge_2m(struct gpool_file *gf, struct gpool_chunk *c)
 	c->pages = NULL;
 	c->nr_pages = 0;
 	c->state = CHUNK_2M;
-	c->pfn = c->home;
 	return true;
 }
 
@@ -281,7 +284,6 @@ static int gpool_populate(struct gpool_file *gf, pgoff_t index, bool *merged)
 	    chunk_start + CHUNK_PAGES <= gf->nr_pages &&
 	    !gpool_file_get_unit(gf, GPOOL_ORDER_2M, c->home, &unit)) {
 		c->state = CHUNK_2M;
-		c->pfn = unit.pfn;
 		c->home = unit.pfn;
 		if (gpool_try_merge_1g(gf, index))
 			*merged = true;
@@ -301,11 +303,11 @@ static void gpool_lookup(struct gpool_file *gf, pgoff_t index, u64 *pfn,
 
 	switch (c->state) {
 	case CHUNK_1G:
-		*pfn = c->pfn + index % CHUNK_PAGES;
+		*pfn = c->home + index % CHUNK_PAGES;
 		*order = GPOOL_ORDER_1G;
 		break;
 	case CHUNK_2M:
-		*pfn = c->pfn + index % CHUNK_PAGES;
+		*pfn = c->home + index % CHUNK_PAGES;
 		*order = GPOOL_ORDER_2M;
 		break;
 	default:
@@ -392,7 +394,7 @@ static void gpool_chunk_to_4k(struct gpool_chunk *c, u64 *pages)
 	unsigned long i;
 
 	for (i = 0; i < CHUNK_PAGES; i++)
-		pages[i] = c->pfn + i;
+		pages[i] = c->home + i;
 	c->pages = pages;
 	c->nr_pages = CHUNK_PAGES;
 	c->state = CHUNK_4K;
@@ -427,7 +429,7 @@ static int gpool_split_chunk(struct gpool_file *gf, pgoff_t ci, pgoff_t start,
 			goto out_free;
 		}
 	}
-	ret = gpool_split(gf->owner, gf->chunks[s / CHUNK_PAGES].pfn +
+	ret = gpool_split(gf->owner, gf->chunks[s / CHUNK_PAGES].home +
 			  s % CHUNK_PAGES, e - s, &info);
 	if (ret)
 		goto out_free;
@@ -465,7 +467,7 @@ int gpool_file_punch(struct gpool_file *gf, pgoff_t start, pgoff_t end)
 			if (start <= wstart && end >= wstart + WINDOW_PAGES) {
 				struct gpool_chunk *w = gpool_window(gf, cstart);
 
-				ret = gpool_free(gf->owner, w->pfn, GPOOL_ORDER_1G);
+				ret = gpool_free(gf->owner, w->home, GPOOL_ORDER_1G);
 				if (ret)
 					break;
 				for (i = 0; i < WINDOW_CHUNKS; i++)
@@ -479,7 +481,7 @@ int gpool_file_punch(struct gpool_file *gf, pgoff_t start, pgoff_t end)
 		}
 		if (c->state == CHUNK_2M) {
 			if (start <= cstart && end >= cstart + CHUNK_PAGES) {
-				ret = gpool_free(gf->owner, c->pfn, GPOOL_ORDER_2M);
+				ret = gpool_free(gf->owner, c->home, GPOOL_ORDER_2M);
 				if (ret)
 					break;
 				c->state = CHUNK_EMPTY;

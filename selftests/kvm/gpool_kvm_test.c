@@ -27,6 +27,7 @@
 #include "processor.h"
 #include "test_util.h"
 #include "ucall_common.h"
+#include "gpool_util.h"
 
 #define DATA_SLOT	10
 #define DATA_GPA	(4ULL << 30)	/* 1G-aligned */
@@ -102,33 +103,6 @@ static uint64_t run_cmd(struct kvm_vcpu *vcpu, uint64_t op, uint64_t gpa,
 		TEST_FAIL("unexpected ucall %lu", uc.cmd);
 	}
 	return ~0ULL;
-}
-
-static uint64_t pool_stat(int nid, const char *size, const char *name)
-{
-	char path[96], buf[32] = "";
-	int fd;
-
-	snprintf(path, sizeof(path), "/sys/kernel/mm/gpool/node%d/%s/%s",
-		 nid, size, name);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return 0;
-	TEST_ASSERT(read(fd, buf, sizeof(buf) - 1) > 0, "read %s", path);
-	close(fd);
-	return strtoull(buf, NULL, 10);
-}
-
-/* A node with a free, unreserved 1G unit, or -1. */
-static int node_with_free_1g(void)
-{
-	int nid;
-
-	for (nid = 0; nid < 64; nid++)
-		if (pool_stat(nid, "1G", "free") + pool_stat(nid, "1G", "zeroing") >
-		    pool_stat(nid, "1G", "reserved"))
-			return nid;
-	return -1;
 }
 
 struct test_vm {

@@ -35,6 +35,7 @@
 #include "processor.h"
 #include "test_util.h"
 #include "ucall_common.h"
+#include "gpool_util.h"
 
 #define DATA_SLOT	10
 #define DATA_GPA	(4ULL << 30)
@@ -79,33 +80,12 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-static uint64_t read_u64(const char *path)
-{
-	char buf[32] = "";
-	int fd = open(path, O_RDONLY);
-
-	if (fd < 0)
-		return 0;
-	TEST_ASSERT(read(fd, buf, sizeof(buf) - 1) > 0, "read %s", path);
-	close(fd);
-	return strtoull(buf, NULL, 10);
-}
-
 static uint64_t vm_debugfs_stat(struct kvm_vm *vm, const char *name)
 {
 	char path[128];
 
 	snprintf(path, sizeof(path), "/sys/kernel/debug/kvm/%d-%d/%s",
 		 getpid(), vm->fd, name);
-	return read_u64(path);
-}
-
-static uint64_t pool_stat(int nid, const char *size, const char *name)
-{
-	char path[96];
-
-	snprintf(path, sizeof(path), "/sys/kernel/mm/gpool/node%d/%s/%s",
-		 nid, size, name);
 	return read_u64(path);
 }
 
@@ -123,17 +103,6 @@ static void wait_for_zeroer(int nid)
 		usleep(100 * 1000);
 	}
 	printf("# node %d: the zeroer did not finish in 2 min\n", nid);
-}
-
-static int node_with_free_1g(void)
-{
-	int nid;
-
-	for (nid = 0; nid < 64; nid++)
-		if (pool_stat(nid, "1G", "free") + pool_stat(nid, "1G", "zeroing") >
-		    pool_stat(nid, "1G", "reserved"))
-			return nid;
-	return -1;
 }
 
 static void run_one(const struct backing *b, int nid, struct sample *s)

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the gpool programs built with the KVM selftest library
+ * (selftests/kvm/, stress/kvm/): reading the pool's sysfs counters.
+ */
+#ifndef SELFTEST_KVM_GPOOL_UTIL_H
+#define SELFTEST_KVM_GPOOL_UTIL_H
+
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "test_util.h"
+
+/* A decimal value from a one-value file; 0 if the file does not exist. */
+static inline uint64_t read_u64(const char *path)
+{
+	char buf[32] = "";
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return 0;
+	TEST_ASSERT(read(fd, buf, sizeof(buf) - 1) > 0, "read %s", path);
+	close(fd);
+	return strtoull(buf, NULL, 10);
+}
+
+/* /sys/kernel/mm/gpool/node<nid>/<size>/<name> */
+static inline uint64_t pool_stat(int nid, const char *size, const char *name)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), "/sys/kernel/mm/gpool/node%d/%s/%s",
+		 nid, size, name);
+	return read_u64(path);
+}
+
+/*
+ * A node with a free, unreserved 1G unit, or -1.  Units out with the
+ * background zeroer are free capacity too.
+ */
+static inline int node_with_free_1g(void)
+{
+	int nid;
+
+	for (nid = 0; nid < 64; nid++)
+		if (pool_stat(nid, "1G", "free") + pool_stat(nid, "1G", "zeroing") >
+		    pool_stat(nid, "1G", "reserved"))
+			return nid;
+	return -1;
+}
+
+#endif /* SELFTEST_KVM_GPOOL_UTIL_H */
