@@ -39,6 +39,7 @@
 #include <linux/gpool.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/pid.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -78,7 +79,22 @@ struct gpool_file {
 	unsigned int max_order;
 	unsigned long nr_chunks;
 	struct gpool_chunk *chunks;
+
+	/* For GPOOL_IOC_LIST_FILES; set at creation, then constant. */
+	struct list_head link;	/* gpool_files, oldest first */
+	u64 id;
+	struct pid *pid;	/* the creating thread group */
+	char comm[TASK_COMM_LEN];
+	u32 file_flags;		/* GPOOL_FILE_F_* */
+	u32 numa_mode;
+	u64 numa_nodes;
 };
+
+/* Every pool-backed file, for the control file. */
+static DEFINE_MUTEX(gpool_files_lock);
+static LIST_HEAD(gpool_files);
+static unsigned int gpool_nr_files;
+static u64 gpool_files_next_id = 1;
 
 /* Pool-back guest_memfds created without the flag: gpool=default_backing,... */
 bool gpool_default_backing;
@@ -665,6 +681,18 @@ struct gpool_file *gpool_file_create(const struct gpool_create_guest_memfd *args
 	ret = gpool_file_reserve(gf);
 	if (ret)
 		goto err_destroy_owner;
+
+	gf->pid = get_task_pid(current, PIDTYPE_TGID);
+	get_task_comm(gf->comm, current);
+	if (!(args->flags & GUEST_MEMFD_FLAG_GPOOL))
+		gf->file_flags |= GPOOL_FILE_F_DEFAULT_BACKED;
+	gf->numa_mode = args->numa_mode;
+	gf->numa_nodes = args->numa_nodes;
+	mutex_lock(&gpool_files_lock);
+	gf->id = gpool_files_next_id++;
+	list_add_tail(&gf->link, &gpool_files);
+	gpool_nr_files++;
+	mutex_unlock(&gpool_files_lock);
 	return gf;
 
 err_destroy_owner:
@@ -680,9 +708,106 @@ EXPORT_SYMBOL_GPL(gpool_file_create);
 /* Give every unit back to the pool and free the file's backing. */
 void gpool_file_destroy(struct gpool_file *gf)
 {
+	mutex_lock(&gpool_files_lock);
+	list_del(&gf->link);
+	gpool_nr_files--;
+	mutex_unlock(&gpool_files_lock);
+	put_pid(gf->pid);
+
 	gpool_file_punch(gf, 0, gf->nr_pages);
 	WARN_ON_ONCE(gpool_owner_destroy(gf->owner));
 	kvfree(gf->chunks);
 	kfree(gf);
 }
 EXPORT_SYMBOL_GPL(gpool_file_destroy);
+
+unsigned int gpool_files_count(void)
+{
+	return READ_ONCE(gpool_nr_files);
+}
+
+/* Count a unit of @order at @pfn into @info. */
+static void gpool_info_add_unit(struct gpool_file_info *info, u64 pfn,
+				unsigned int order, int size)
+{
+	struct gpool_unit unit;
+
+	info->units[size]++;
+	if (!gpool_query(gpool_system, pfn, &unit) &&
+	    unit.nid < GPOOL_FILE_NR_NODES)
+		info->node_bytes[unit.nid] += PAGE_SIZE << order;
+}
+
+/* What GPOOL_IOC_LIST_FILES says of one file. */
+static void gpool_file_info(struct gpool_file *gf, struct gpool_file_info *info)
+{
+	unsigned long ci, i;
+
+	memset(info, 0, sizeof(*info));
+	info->id = gf->id;
+	info->pid = pid_vnr(gf->pid);
+	info->file_flags = gf->file_flags;
+	memcpy(info->comm, gf->comm, sizeof(info->comm));
+	info->comm[sizeof(info->comm) - 1] = '\0';
+	info->size = (u64)gf->nr_pages << PAGE_SHIFT;
+	info->folio_shift = PAGE_SHIFT + gf->max_order;
+	info->numa_mode = gf->numa_mode;
+	info->numa_nodes = gf->numa_nodes;
+
+	mutex_lock(&gf->lock);
+	for (ci = 0; ci < gf->nr_chunks; ci++) {
+		struct gpool_chunk *c = &gf->chunks[ci];
+
+		switch (c->state) {
+		case CHUNK_1G:
+			gpool_info_add_unit(info, c->home, GPOOL_ORDER_1G,
+					    GPOOL_SIZE_1G);
+			ci += WINDOW_CHUNKS - 1;
+			break;
+		case CHUNK_2M:
+			gpool_info_add_unit(info, c->home, GPOOL_ORDER_2M,
+					    GPOOL_SIZE_2M);
+			break;
+		case CHUNK_4K:
+			for (i = 0; i < CHUNK_PAGES; i++)
+				if (c->pages[i])
+					gpool_info_add_unit(info, c->pages[i],
+							    GPOOL_ORDER_4K,
+							    GPOOL_SIZE_4K);
+			break;
+		}
+	}
+	mutex_unlock(&gf->lock);
+}
+
+/*
+ * Describe every pool-backed file into a kernel buffer of @*nr entries;
+ * -E2BIG, with @*nr set to the count, if @room is too small.  The caller
+ * kvfree()s *@infop.
+ */
+int gpool_files_list(u32 room, struct gpool_file_info **infop, u32 *nr)
+{
+	struct gpool_file_info *info = NULL;
+	struct gpool_file *gf;
+	u32 i = 0;
+
+	mutex_lock(&gpool_files_lock);
+	*nr = gpool_nr_files;
+	if (room < gpool_nr_files) {
+		mutex_unlock(&gpool_files_lock);
+		return -E2BIG;
+	}
+	if (gpool_nr_files) {
+		info = kvmalloc_array(gpool_nr_files, sizeof(*info),
+				      GFP_KERNEL);
+		if (!info) {
+			mutex_unlock(&gpool_files_lock);
+			return -ENOMEM;
+		}
+	}
+	list_for_each_entry(gf, &gpool_files, link)
+		gpool_file_info(gf, &info[i++]);
+	mutex_unlock(&gpool_files_lock);
+	*infop = info;
+	return 0;
+}

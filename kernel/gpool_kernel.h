@@ -9,6 +9,7 @@
 #include <linux/types.h>
 
 struct gpool;
+struct gpool_file_info;
 
 /* One range of the boot pool, as reserved by gpool_reserve_boot(). */
 #define GPOOL_MAX_BOOT_RANGES	64
@@ -33,11 +34,29 @@ extern bool gpool_nomap;
 /* Back guest_memfds created without GUEST_MEMFD_FLAG_GPOOL by the pool too. */
 extern bool gpool_default_backing;
 
+/* resize.c: the pieces of the pool; growing and shrinking it. */
+int __init gpool_add_boot_range(int nid, u64 pfn, u64 nr_pages);
+void __init gpool_forget_boot_ranges(void);
+void gpool_pieces_info(u64 *boot_pages, unsigned int *nr_pieces);
+bool gpool_can_resize(void);
+bool gpool_node_known(int nid);
+int gpool_grow(int nid, u64 bytes);
+int gpool_shrink(int nid, u64 bytes);
+
+/* gmem.c: the pool-backed files, for the control file and sysfs. */
+unsigned int gpool_files_count(void);
+int gpool_files_list(u32 room, struct gpool_file_info **infop, u32 *nr);
+
+/* sysfs.c: a node that got pool memory after boot gets its directory. */
+void gpool_sysfs_add_node(int nid);
+
 /* zero.c: clearing memory, in the background and on demand. */
 int gpool_zero_unit(u64 pfn, unsigned int order);
 void gpool_zero_kick(void);
 int gpool_zero_gen_read(void);
 int gpool_zero_wait(int gen, long timeout);
+void gpool_zero_pause(void);
+void gpool_zero_resume(void);
 int __init gpool_zero_init(void);
 
 #endif /* __GPOOL_KERNEL_H */

@@ -52,6 +52,8 @@ static int __init gpool_init(void)
 		return PTR_ERR(pool);
 	}
 
+	/* Nobody can reach the pool before the initcalls that follow. */
+	gpool_system = pool;
 	for (i = 0; i < gpool_nr_boot_ranges; i++) {
 		r = &gpool_boot_ranges[i];
 		if (gpool_boot_nomap) {
@@ -59,8 +61,8 @@ static int __init gpool_init(void)
 			if (ret)
 				goto err_destroy;
 		}
-		ret = gpool_add_range(pool, r->nid, PHYS_PFN(r->start),
-				      r->size >> PAGE_SHIFT, 0);
+		ret = gpool_add_boot_range(r->nid, PHYS_PFN(r->start),
+					   r->size >> PAGE_SHIFT);
 		if (ret) {
 			pr_err("node %d: cannot add [mem %#018llx-%#018llx] to the pool: %d\n",
 			       r->nid, (u64)r->start,
@@ -70,7 +72,6 @@ static int __init gpool_init(void)
 	}
 
 	gpool_nomap = gpool_boot_nomap;
-	gpool_system = pool;
 	/* Without it memory is still cleared, only on the fault path. */
 	gpool_zero_init();
 	pr_info("pool ready: %d range(s), %llu KiB of metadata\n",
@@ -78,6 +79,8 @@ static int __init gpool_init(void)
 	return 0;
 
 err_destroy:
+	gpool_forget_boot_ranges();
+	gpool_system = NULL;
 	gpool_destroy(pool);
 	pr_err("no pool: its memory stays reserved and unused\n");
 	return ret;

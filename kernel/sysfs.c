@@ -5,8 +5,10 @@
  *
  *	/sys/kernel/mm/gpool/
  *	├── mode			default | nomap
+ *	├── default_backing		0 | 1
  *	├── metadata_bytes
- *	└── node<N>/			one per node that has pool memory
+ *	├── nr_files			pool-backed guest_memfds
+ *	└── node<N>/			one per node that has, or had, pool memory
  *	    ├── nr_pages  bad_pages  poison_pending
  *	    └── 1G/  2M/  4K/
  *	        └── total  free  zero  zeroing  allocated  reserved
@@ -19,9 +21,11 @@
  */
 #define pr_fmt(fmt) "gpool: " fmt
 
+#include <linux/gpool.h>
 #include <linux/init.h>
 #include <linux/kernel.h>
 #include <linux/kobject.h>
+#include <linux/mutex.h>
 #include <linux/stddef.h>
 #include <linux/sysfs.h>
 
@@ -40,15 +44,20 @@ struct gpool_sysfs_node {
 
 static struct kobject *gpool_kobj;
 static struct gpool_sysfs_node gpool_sysfs_nodes[GPOOL_MAX_NODES];
+/* Entries below it are complete; published with release, read with acquire. */
 static int gpool_sysfs_nr_nodes;
+/* Serialises adding nodes: at boot, and when the pool grows onto a node. */
+static DEFINE_MUTEX(gpool_sysfs_lock);
 
 /* Find which node (and size, or -1 for the node directory) @kobj is. */
 static struct gpool_sysfs_node *gpool_sysfs_lookup(struct kobject *kobj,
 						   int *size)
 {
+	/* Pairs with the release in __gpool_sysfs_add_node(). */
+	int nr = smp_load_acquire(&gpool_sysfs_nr_nodes);
 	int i, o;
 
-	for (i = 0; i < gpool_sysfs_nr_nodes; i++) {
+	for (i = 0; i < nr; i++) {
 		struct gpool_sysfs_node *n = &gpool_sysfs_nodes[i];
 
 		if (n->kobj == kobj) {
@@ -161,9 +170,27 @@ static ssize_t metadata_bytes_show(struct kobject *kobj,
 
 static struct kobj_attribute gpool_attr_metadata_bytes = __ATTR_RO(metadata_bytes);
 
+static ssize_t default_backing_show(struct kobject *kobj,
+				    struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", gpool_gmem_default_backing());
+}
+
+static struct kobj_attribute gpool_attr_default_backing = __ATTR_RO(default_backing);
+
+static ssize_t nr_files_show(struct kobject *kobj, struct kobj_attribute *attr,
+			     char *buf)
+{
+	return sysfs_emit(buf, "%u\n", gpool_files_count());
+}
+
+static struct kobj_attribute gpool_attr_nr_files = __ATTR_RO(nr_files);
+
 static struct attribute *gpool_top_attrs[] = {
 	&gpool_attr_mode.attr,
+	&gpool_attr_default_backing.attr,
 	&gpool_attr_metadata_bytes.attr,
+	&gpool_attr_nr_files.attr,
 	NULL,
 };
 
@@ -171,19 +198,24 @@ static const struct attribute_group gpool_top_group = {
 	.attrs = gpool_top_attrs,
 };
 
-static int __init gpool_sysfs_add_node(int nid)
+static int __gpool_sysfs_add_node(int nid)
 {
 	struct gpool_sysfs_node *n = &gpool_sysfs_nodes[gpool_sysfs_nr_nodes];
 	char name[16];
 	int o;
 
+	lockdep_assert_held(&gpool_sysfs_lock);
 	snprintf(name, sizeof(name), "node%d", nid);
 	n->nid = nid;
 	n->kobj = kobject_create_and_add(name, gpool_kobj);
 	if (!n->kobj)
 		return -ENOMEM;
-	/* Counted now, so that a failure below unwinds this node too. */
-	gpool_sysfs_nr_nodes++;
+	/*
+	 * Counted now, before any file of it exists, so that a failure
+	 * below unwinds this node too and so that its files find it.
+	 */
+	/* Pairs with the acquire in gpool_sysfs_lookup(). */
+	smp_store_release(&gpool_sysfs_nr_nodes, gpool_sysfs_nr_nodes + 1);
 	if (sysfs_create_group(n->kobj, &gpool_node_group))
 		return -ENOMEM;
 	for (o = 0; o < GPOOL_NR_ORDERS; o++) {
@@ -194,6 +226,25 @@ static int __init gpool_sysfs_add_node(int nid)
 			return -ENOMEM;
 	}
 	return 0;
+}
+
+void gpool_sysfs_add_node(int nid)
+{
+	int i, ret = 0;
+
+	mutex_lock(&gpool_sysfs_lock);
+	if (!gpool_kobj)
+		goto out_unlock;
+	for (i = 0; i < gpool_sysfs_nr_nodes; i++)
+		if (gpool_sysfs_nodes[i].nid == nid)
+			goto out_unlock;
+	ret = __gpool_sysfs_add_node(nid);
+out_unlock:
+	mutex_unlock(&gpool_sysfs_lock);
+	/* The pool itself is fine; only its statistics are missing. */
+	if (ret)
+		pr_err("cannot create /sys/kernel/mm/gpool/node%d: %d\n",
+		       nid, ret);
 }
 
 static void __init gpool_sysfs_unwind(void)
@@ -222,24 +273,29 @@ static int __init gpool_sysfs_init(void)
 			 gpool_node_attrs, ARRAY_SIZE(gpool_node_fields));
 	gpool_init_attrs(gpool_size_fields, gpool_size_stat_attrs,
 			 gpool_size_attrs, ARRAY_SIZE(gpool_size_fields));
+	mutex_lock(&gpool_sysfs_lock);
 	gpool_kobj = kobject_create_and_add("gpool", mm_kobj);
-	if (!gpool_kobj)
+	if (!gpool_kobj) {
+		mutex_unlock(&gpool_sysfs_lock);
 		return -ENOMEM;
+	}
 	ret = sysfs_create_group(gpool_kobj, &gpool_top_group);
 	if (ret)
 		goto err_unwind;
 	for (nid = 0; nid < GPOOL_MAX_NODES; nid++) {
 		if (gpool_node_stats(gpool_system, nid, &stats))
 			continue;
-		ret = gpool_sysfs_add_node(nid);
+		ret = __gpool_sysfs_add_node(nid);
 		if (ret)
 			goto err_unwind;
 	}
+	mutex_unlock(&gpool_sysfs_lock);
 	return 0;
 
 err_unwind:
 	pr_err("cannot create /sys/kernel/mm/gpool: %d\n", ret);
 	gpool_sysfs_unwind();
+	mutex_unlock(&gpool_sysfs_lock);
 	return ret;
 }
 

@@ -12,7 +12,9 @@
  *
  * While the thread holds a unit, the pool may answer -EAGAIN to an
  * allocation that only that unit could satisfy; gpool_zero_wait() sleeps
- * until the thread returns a unit.
+ * until the thread returns a unit.  gpool_zero_pause() waits for the unit
+ * it holds, if any, and keeps it from taking another until
+ * gpool_zero_resume(): resizing the pool needs whole ranges idle.
  */
 #define pr_fmt(fmt) "gpool: " fmt
 
@@ -32,6 +34,9 @@ static DECLARE_WAIT_QUEUE_HEAD(gpool_zeroer_wq);	/* the thread waits */
 static DECLARE_WAIT_QUEUE_HEAD(gpool_zeroed_wq);	/* allocators wait */
 static atomic_t gpool_zero_gen = ATOMIC_INIT(0);	/* units returned */
 static bool gpool_zero_kicked;
+/* gpool_zero_pause() callers; the thread takes no unit while non-zero. */
+static atomic_t gpool_zero_paused = ATOMIC_INIT(0);
+static bool gpool_zero_busy;	/* the thread holds a unit */
 
 int gpool_zero_unit(u64 pfn, unsigned int order)
 {
@@ -81,24 +86,54 @@ int gpool_zero_wait(int gen, long timeout)
 	return ret < 0 ? ret : 0;
 }
 
-/* Clear every dirty free 1G and 2M unit of every node; true if any. */
-static bool gpool_zero_pass(void)
+/*
+ * Take a dirty unit of @nid out to clear it, unless paused.  The busy flag
+ * is set before the pause is checked, and gpool_zero_pause() raises the
+ * pause before it looks at the flag, so that one of the two always sees
+ * the other.
+ */
+static bool gpool_zero_take(int nid, struct gpool_unit *unit)
+{
+	WRITE_ONCE(gpool_zero_busy, true);
+	smp_mb();	/* pairs with the barrier in gpool_zero_pause() */
+	if (!atomic_read(&gpool_zero_paused) &&
+	    !gpool_zero_begin(gpool_system, nid, unit))
+		return true;
+	WRITE_ONCE(gpool_zero_busy, false);
+	wake_up_all(&gpool_zeroed_wq);
+	return false;
+}
+
+/* Clear every dirty free 1G and 2M unit of every node. */
+static void gpool_zero_pass(void)
 {
 	struct gpool_unit unit;
-	bool did = false;
 	int nid, ret;
 
 	for (nid = 0; nid < GPOOL_MAX_NODES; nid++) {
-		while (!kthread_should_stop() &&
-		       !gpool_zero_begin(gpool_system, nid, &unit)) {
+		while (!kthread_should_stop() && gpool_zero_take(nid, &unit)) {
 			ret = gpool_zero_unit(unit.pfn, unit.order);
 			gpool_zero_end(gpool_system, unit.pfn, unit.order, !ret);
+			WRITE_ONCE(gpool_zero_busy, false);
 			atomic_inc(&gpool_zero_gen);
 			wake_up_all(&gpool_zeroed_wq);
-			did = true;
 		}
 	}
-	return did;
+}
+
+void gpool_zero_pause(void)
+{
+	atomic_inc(&gpool_zero_paused);
+	if (!gpool_zeroer)
+		return;
+	smp_mb();	/* pairs with the barrier in gpool_zero_take() */
+	wait_event(gpool_zeroed_wq, !READ_ONCE(gpool_zero_busy));
+}
+
+void gpool_zero_resume(void)
+{
+	if (atomic_dec_and_test(&gpool_zero_paused))
+		gpool_zero_kick();
 }
 
 static int gpool_zeroer_fn(void *data)

@@ -335,7 +335,9 @@ def main():
     ap.add_argument("--single", action="store_true",
                     help="one boot without extra parameters, not scripts/guest-runs")
     ap.add_argument("--demo-args", default="", help="arguments for gpool-demo")
-    ap.add_argument("--memory-mb", type=int, default=8192)
+    # 6 GiB a node: enough that GPOOL_IOC_GROW finds whole free GiBs
+    # that early boot allocations left alone (gpool_ctl_test needs them).
+    ap.add_argument("--memory-mb", type=int, default=12288)
     ap.add_argument("--host-log", help="userspace test log to count in")
     ap.add_argument("--timeout", type=int, help="limit in seconds for each boot")
     ap.add_argument("-v", "--verbose", action="store_true")

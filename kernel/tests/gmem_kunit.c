@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite gpool_gmem: the guest_memfd glue (kernel/gmem.c) on the
+ * system pool, below KVM.  What the selftests cannot see from userspace:
+ *
+ * - the max_order handed to KVM follows the unit and is clamped to the
+ *   alignment of guest frame against host frame;
+ * - a punch splits the unit, and refilling takes the very frames back,
+ *   merges the unit and reports the merged range for KVM to zap;
+ * - creation checks every argument, and destroying a file returns every
+ *   unit and reservation to the pool.
+ *
+ * Needs a boot with a pool (gpool=...); skips without one.
+ */
+#include <kunit/test.h>
+#include <linux/gpool.h>
+#include <linux/sizes.h>
+#include <uapi/linux/gpool.h>
+
+#include "../../pool/pool.h"
+#include "../gpool_kernel.h"
+
+/* The counters a test must leave as it found them. */
+struct gmem_snap {
+	u64 allocated[GPOOL_MAX_NODES][GPOOL_NR_ORDERS];
+	u64 reserved[GPOOL_MAX_NODES][GPOOL_NR_ORDERS];
+	u64 capacity;		/* free + zeroing, in pages, all nodes */
+};
+
+static const unsigned int gmem_orders[GPOOL_NR_ORDERS] = {
+	GPOOL_ORDER_4K, GPOOL_ORDER_2M, GPOOL_ORDER_1G,
+};
+
+static void gmem_snapshot(struct gmem_snap *s)
+{
+	struct gpool_stats st;
+	int nid, o;
+
+	memset(s, 0, sizeof(*s));
+	for (nid = 0; nid < GPOOL_MAX_NODES; nid++) {
+		if (gpool_node_stats(gpool_system, nid, &st))
+			continue;
+		for (o = 0; o < GPOOL_NR_ORDERS; o++) {
+			s->allocated[nid][o] = st.order[o].allocated;
+			s->reserved[nid][o] = st.order[o].reserved;
+			s->capacity += (st.order[o].free + st.order[o].zeroing)
+				       << gmem_orders[o];
+		}
+	}
+}
+
+static int gmem_init(struct kunit *test)
+{
+	struct gmem_snap *before;
+
+	if (!gpool_system)
+		kunit_skip(test, "no pool: boot with gpool=...");
+	before = kunit_kzalloc(test, sizeof(*before), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, before);
+	gmem_snapshot(before);
+	test->priv = before;
+	return 0;
+}
+
+static void gmem_exit(struct kunit *test)
+{
+	struct gmem_snap *before = test->priv, *after;
+
+	if (!before)
+		return;
+	after = kunit_kzalloc(test, sizeof(*after), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, after);
+	gmem_snapshot(after);
+	KUNIT_EXPECT_MEMEQ(test, before->allocated, after->allocated,
+			   sizeof(after->allocated));
+	KUNIT_EXPECT_MEMEQ(test, before->reserved, after->reserved,
+			   sizeof(after->reserved));
+	KUNIT_EXPECT_EQ(test, before->capacity, after->capacity);
+}
+
+/*
+ * A node with room for @n units of size index @size that nobody reserved,
+ * counting free units of that size and larger ones, or -1.
+ */
+static int gmem_node_with(unsigned int size, u64 n)
+{
+	struct gpool_stats st;
+	u64 room;
+	int nid, o;
+
+	for (nid = 0; nid < GPOOL_MAX_NODES; nid++) {
+		if (gpool_node_stats(gpool_system, nid, &st))
+			continue;
+		room = 0;
+		for (o = size; o < GPOOL_NR_ORDERS; o++) {
+			u64 have = st.order[o].free + st.order[o].zeroing;
+
+			if (have > st.order[o].reserved)
+				room += (have - st.order[o].reserved)
+					<< gmem_orders[o];
+		}
+		if (room >= n << gmem_orders[size])
+			return nid;
+	}
+	return -1;
+}
+
+static struct gpool_file *gmem_create(struct kunit *test, u64 size,
+				      unsigned int shift, int nid)
+{
+	struct gpool_create_guest_memfd args = {
+		.size = size,
+		.flags = GUEST_MEMFD_FLAG_GPOOL,
+		.folio_shift = shift,
+		.numa_mode = GPOOL_NUMA_BIND,
+		.numa_nodes = BIT_ULL(nid),
+	};
+	struct gpool_file *gf = gpool_file_create(&args);
+
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(gf), "create: %ld", PTR_ERR(gf));
+	return gf;
+}
+
+static void gpool_gmem_test_create_checks_arguments(struct kunit *test)
+{
+	struct gpool_create_guest_memfd args = {
+		.size = SZ_2M,
+		.flags = GUEST_MEMFD_FLAG_GPOOL,
+		.folio_shift = GPOOL_FOLIO_SHIFT_2M,
+	};
+	struct gpool_create_guest_memfd bad;
+	struct gpool_file *gf;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(args.reserved); i++) {
+		bad = args;
+		bad.reserved[i] = 1;
+		KUNIT_EXPECT_EQ(test, PTR_ERR(gpool_file_create(&bad)), -EINVAL);
+	}
+	bad = args;
+	bad.folio_shift = 13;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(gpool_file_create(&bad)), -EINVAL);
+	bad = args;
+	bad.numa_mode = GPOOL_NUMA_INTERLEAVE + 1;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(gpool_file_create(&bad)), -EINVAL);
+	bad = args;
+	bad.numa_mode = GPOOL_NUMA_PREFERRED;
+	bad.numa_nodes = 3;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(gpool_file_create(&bad)), -EINVAL);
+	/* Without the flag (default backing) the words must stay zero. */
+	bad = args;
+	bad.flags = 0;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(gpool_file_create(&bad)), -EINVAL);
+	/* More than the whole pool: nothing reserved (checked on exit). */
+	bad = args;
+	bad.size = SZ_1G * 1024ULL;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(gpool_file_create(&bad)), -ENOMEM);
+
+	gf = gpool_file_create(&args);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(gf));
+	gpool_file_destroy(gf);
+}
+
+static void gpool_gmem_test_max_order_follows_alignment(struct kunit *test)
+{
+	int nid = gmem_node_with(1, 1);
+	struct gpool_file *gf;
+	u64 pfn, pfn2;
+	int order;
+
+	if (nid < 0)
+		kunit_skip(test, "no free 2M unit");
+	gf = gmem_create(test, SZ_2M, GPOOL_FOLIO_SHIFT_2M, nid);
+
+	/* A guest frame aligned like the host frame: one 2M mapping. */
+	KUNIT_ASSERT_EQ(test, gpool_file_get_pfn(gf, 0, 0, &pfn, &order), 0);
+	KUNIT_EXPECT_EQ(test, order, GPOOL_ORDER_2M);
+	KUNIT_EXPECT_TRUE(test, IS_ALIGNED(pfn, 512));
+	KUNIT_EXPECT_EQ(test, gpool_file_get_pfn(gf, 5, 1029, &pfn2, &order), 0);
+	KUNIT_EXPECT_EQ(test, pfn2, pfn + 5);
+	KUNIT_EXPECT_EQ(test, order, GPOOL_ORDER_2M);
+
+	/* Misaligned by one frame: the same memory, mapped 4K. */
+	KUNIT_EXPECT_EQ(test, gpool_file_get_pfn(gf, 5, 1030, &pfn2, &order), 0);
+	KUNIT_EXPECT_EQ(test, pfn2, pfn + 5);
+	KUNIT_EXPECT_EQ(test, order, GPOOL_ORDER_4K);
+
+	KUNIT_EXPECT_EQ(test, gpool_file_get_pfn(gf, 512, 512, &pfn2, &order),
+			-EINVAL);
+	gpool_file_destroy(gf);
+}
+
+static void gpool_gmem_test_folio_shift_caps_the_order(struct kunit *test)
+{
+	int nid = gmem_node_with(0, 512);
+	struct gpool_file *gf;
+	u64 pfn;
+	int order;
+
+	if (nid < 0)
+		kunit_skip(test, "no 2 MiB of free pool memory");
+	gf = gmem_create(test, SZ_2M, GPOOL_FOLIO_SHIFT_4K, nid);
+	KUNIT_ASSERT_EQ(test, gpool_file_get_pfn(gf, 0, 0, &pfn, &order), 0);
+	KUNIT_EXPECT_EQ(test, order, GPOOL_ORDER_4K);
+	gpool_file_destroy(gf);
+}
+
+static void gpool_gmem_test_punch_then_refill_merges(struct kunit *test)
+{
+	int nid = gmem_node_with(1, 1);
+	struct gpool_stats st0, st1;
+	pgoff_t mstart, mend;
+	struct gpool_file *gf;
+	u64 pfn, pfn2;
+	int order;
+
+	if (nid < 0)
+		kunit_skip(test, "no free 2M unit");
+	gf = gmem_create(test, SZ_2M, GPOOL_FOLIO_SHIFT_2M, nid);
+	KUNIT_ASSERT_EQ(test, gpool_file_allocate(gf, 0, 512, &mstart, &mend), 0);
+	KUNIT_EXPECT_GE(test, mstart, mend);	/* nothing merged */
+	KUNIT_ASSERT_EQ(test, gpool_file_get_pfn(gf, 0, 0, &pfn, &order), 0);
+	KUNIT_ASSERT_EQ(test, order, GPOOL_ORDER_2M);
+	KUNIT_ASSERT_EQ(test, gpool_node_stats(gpool_system, nid, &st0), 0);
+
+	/* Punching page 1 splits the 2M unit into 4K units. */
+	KUNIT_ASSERT_EQ(test, gpool_file_punch(gf, 1, 2), 0);
+	KUNIT_ASSERT_EQ(test, gpool_node_stats(gpool_system, nid, &st1), 0);
+	KUNIT_EXPECT_EQ(test, st1.order[1].nr_splits, st0.order[1].nr_splits + 1);
+	KUNIT_ASSERT_EQ(test, gpool_file_get_pfn(gf, 0, 0, &pfn2, &order), 0);
+	KUNIT_EXPECT_EQ(test, pfn2, pfn);
+	KUNIT_EXPECT_EQ(test, order, GPOOL_ORDER_4K);
+
+	/* Refilling takes the same frame back and reports the merge. */
+	KUNIT_ASSERT_EQ(test, gpool_file_allocate(gf, 1, 2, &mstart, &mend), 0);
+	KUNIT_EXPECT_EQ(test, mstart, 0);
+	KUNIT_EXPECT_EQ(test, mend, 512);
+	KUNIT_ASSERT_EQ(test, gpool_node_stats(gpool_system, nid, &st1), 0);
+	KUNIT_EXPECT_EQ(test, st1.order[1].nr_merges, st0.order[1].nr_merges + 1);
+	KUNIT_ASSERT_EQ(test, gpool_file_get_pfn(gf, 1, 1, &pfn2, &order), 0);
+	KUNIT_EXPECT_EQ(test, pfn2, pfn + 1);
+	KUNIT_EXPECT_EQ(test, order, GPOOL_ORDER_2M);
+	gpool_file_destroy(gf);
+}
+
+static void gpool_gmem_test_1g_window(struct kunit *test)
+{
+	int nid = gmem_node_with(2, 1);
+	struct gpool_file *gf;
+	u64 pfn, pfn2;
+	int order;
+
+	if (nid < 0)
+		kunit_skip(test, "no free 1G unit");
+	gf = gmem_create(test, SZ_1G, GPOOL_FOLIO_SHIFT_1G, nid);
+	KUNIT_ASSERT_EQ(test, gpool_file_get_pfn(gf, 0, 0, &pfn, &order), 0);
+	KUNIT_EXPECT_EQ(test, order, GPOOL_ORDER_1G);
+	KUNIT_EXPECT_TRUE(test, IS_ALIGNED(pfn, 1UL << GPOOL_ORDER_1G));
+	/* Aligned to 2M but not 1G: 2M mappings of the 1G unit. */
+	KUNIT_EXPECT_EQ(test, gpool_file_get_pfn(gf, 7, 512 + 7, &pfn2, &order), 0);
+	KUNIT_EXPECT_EQ(test, pfn2, pfn + 7);
+	KUNIT_EXPECT_EQ(test, order, GPOOL_ORDER_2M);
+	gpool_file_destroy(gf);
+}
+
+static struct kunit_case gpool_gmem_test_cases[] = {
+	KUNIT_CASE(gpool_gmem_test_create_checks_arguments),
+	KUNIT_CASE_SLOW(gpool_gmem_test_max_order_follows_alignment),
+	KUNIT_CASE(gpool_gmem_test_folio_shift_caps_the_order),
+	KUNIT_CASE(gpool_gmem_test_punch_then_refill_merges),
+	KUNIT_CASE_SLOW(gpool_gmem_test_1g_window),
+	{}
+};
+
+static struct kunit_suite gpool_gmem_test_suite = {
+	.name = "gpool_gmem",
+	.init = gmem_init,
+	.exit = gmem_exit,
+	.test_cases = gpool_gmem_test_cases,
+};
+
+kunit_test_suite(gpool_gmem_test_suite);
+
+MODULE_DESCRIPTION("KUnit tests for gpool's guest_memfd glue");
+MODULE_LICENSE("GPL");

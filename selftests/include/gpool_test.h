@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the kselftest_harness.h programs in selftests/: the
+ * pool's sysfs counters (docs/ABI/sysfs-kernel-mm-gpool) and creating
+ * pool-backed guest_memfds.  Nothing here asserts; callers do.
+ */
+#ifndef SELFTESTS_GPOOL_TEST_H
+#define SELFTESTS_GPOOL_TEST_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <linux/kvm.h>
+#include <linux/gpool.h>
+
+#define SZ_4K	(1ULL << 12)
+#define SZ_2M	(1ULL << 21)
+#define SZ_1G	(1ULL << 30)
+#define MAX_NODES 64
+
+#define GPOOL_SYSFS	"/sys/kernel/mm/gpool"
+
+/* Indexes as GPOOL_SIZE_*; names as the sysfs directories. */
+static const char * const sizes[] = { "4K", "2M", "1G" };
+static const unsigned long long size_bytes[] = { SZ_4K, SZ_2M, SZ_1G };
+enum { S4K, S2M, S1G, NR_SIZES };
+
+/* One snapshot of the counters that must balance. */
+struct pool_counts {
+	unsigned long long free[MAX_NODES][NR_SIZES];	/* incl. zeroing */
+	unsigned long long allocated[MAX_NODES][NR_SIZES];
+	unsigned long long reserved[MAX_NODES][NR_SIZES];
+	unsigned long long total[MAX_NODES][NR_SIZES];
+	unsigned long long nr_splits[MAX_NODES][NR_SIZES];
+	unsigned long long nr_merges[MAX_NODES][NR_SIZES];
+	unsigned long long nr_pages[MAX_NODES];
+	bool node[MAX_NODES];
+};
+
+static inline bool pool_exists(void)
+{
+	return !access(GPOOL_SYSFS, F_OK);
+}
+
+/* The first line of a one-value file, newline included; -errno. */
+static inline int read_str(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return 0;
+}
+
+static inline int read_ull(const char *path, unsigned long long *val)
+{
+	char buf[32];
+	int ret;
+
+	ret = read_str(path, buf, sizeof(buf));
+	if (ret)
+		return ret;
+	if (!buf[0])
+		return -EIO;
+	*val = strtoull(buf, NULL, 10);
+	return 0;
+}
+
+/* /sys/kernel/mm/gpool/node<nid>/<name>; 0 if unreadable. */
+static inline unsigned long long node_stat(int nid, const char *name)
+{
+	unsigned long long v = 0;
+	char path[96];
+
+	snprintf(path, sizeof(path), GPOOL_SYSFS "/node%d/%s", nid, name);
+	read_ull(path, &v);
+	return v;
+}
+
+/* /sys/kernel/mm/gpool/node<nid>/<size>/<name>; 0 if unreadable. */
+static inline unsigned long long stat_of(int nid, int size, const char *name)
+{
+	char rel[32];
+
+	snprintf(rel, sizeof(rel), "%s/%s", sizes[size], name);
+	return node_stat(nid, rel);
+}
+
+static inline bool node_dir_exists(int nid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), GPOOL_SYSFS "/node%d", nid);
+	return !access(path, F_OK);
+}
+
+static inline void snapshot(struct pool_counts *c)
+{
+	int nid, s;
+
+	memset(c, 0, sizeof(*c));
+	for (nid = 0; nid < MAX_NODES; nid++) {
+		c->node[nid] = node_dir_exists(nid);
+		if (!c->node[nid])
+			continue;
+		c->nr_pages[nid] = node_stat(nid, "nr_pages");
+		for (s = 0; s < NR_SIZES; s++) {
+			/* Units out with the zeroer are free capacity too. */
+			c->free[nid][s] = stat_of(nid, s, "free") +
+					  stat_of(nid, s, "zeroing");
+			c->allocated[nid][s] = stat_of(nid, s, "allocated");
+			c->reserved[nid][s] = stat_of(nid, s, "reserved");
+			c->total[nid][s] = stat_of(nid, s, "total");
+			c->nr_splits[nid][s] = stat_of(nid, s, "nr_splits");
+			c->nr_merges[nid][s] = stat_of(nid, s, "nr_merges");
+		}
+	}
+}
+
+/* Free pool bytes over all nodes, counting each free unit at its size. */
+static inline unsigned long long free_bytes(const struct pool_counts *c)
+{
+	unsigned long long b = 0;
+	int nid, s;
+
+	for (nid = 0; nid < MAX_NODES; nid++)
+		for (s = 0; s < NR_SIZES; s++)
+			b += c->free[nid][s] * size_bytes[s];
+	return b;
+}
+
+/* Reserved (promised, not allocated) bytes over all nodes. */
+static inline unsigned long long reserved_bytes(const struct pool_counts *c)
+{
+	unsigned long long b = 0;
+	int nid, s;
+
+	for (nid = 0; nid < MAX_NODES; nid++)
+		for (s = 0; s < NR_SIZES; s++)
+			b += c->reserved[nid][s] * size_bytes[s];
+	return b;
+}
+
+/* A node with a free, unreserved 1G unit, or -1. */
+static inline int node_with_free_1g(const struct pool_counts *c)
+{
+	int nid;
+
+	for (nid = 0; nid < MAX_NODES; nid++)
+		if (c->node[nid] && c->free[nid][S1G] > c->reserved[nid][S1G])
+			return nid;
+	return -1;
+}
+
+/* KVM_CREATE_GUEST_MEMFD: the new fd, or -errno. */
+static inline int create_gmem(int vm_fd, struct gpool_create_guest_memfd *args)
+{
+	int fd = ioctl(vm_fd, KVM_CREATE_GUEST_MEMFD, args);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/* A 1 GiB file bound to node @nid, with folios up to 1 << @shift. */
+static inline int create_1g_bound(int vm_fd, int nid, unsigned int shift)
+{
+	struct gpool_create_guest_memfd args = {
+		.size = SZ_1G, .flags = GUEST_MEMFD_FLAG_GPOOL,
+		.folio_shift = shift,
+		.numa_mode = GPOOL_NUMA_BIND,
+		.numa_nodes = 1ULL << nid,
+	};
+
+	return create_gmem(vm_fd, &args);
+}
+
+/* A KVM_X86_SW_PROTECTED_VM on a fresh /dev/kvm fd; -errno. */
+static inline int create_vm(int *kvm_fd)
+{
+	int vm_fd;
+
+	*kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (*kvm_fd < 0)
+		return -errno;
+	vm_fd = ioctl(*kvm_fd, KVM_CREATE_VM, KVM_X86_SW_PROTECTED_VM);
+	if (vm_fd < 0) {
+		vm_fd = -errno;
+		close(*kvm_fd);
+		*kvm_fd = -1;
+	}
+	return vm_fd;
+}
+
+#endif /* SELFTESTS_GPOOL_TEST_H */
