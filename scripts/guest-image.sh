@@ -66,6 +66,7 @@ make -s -C "$top/selftests" OUTPUT="$guest/gpool" KHDR="$hdr/include" \
 log "tools"
 mkdir -p "$guest/bin"
 make -s -C "$top/tools/demo" OUT="$guest/bin" KHDR="$hdr/include"
+make -s -C "$top/tools/poolctl" OUT="$guest/bin" KHDR="$hdr/include"
 
 log "initramfs"
 rm -rf "$root"
