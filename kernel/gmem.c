@@ -44,6 +44,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/topology.h>
+#include <linux/xarray.h>
 #include <uapi/linux/gpool.h>
 
 #include "../pool/pool.h"
@@ -79,6 +80,11 @@ struct gpool_file {
 	unsigned int max_order;
 	unsigned long nr_chunks;
 	struct gpool_chunk *chunks;
+	/* Indexes whose frame went bad while the file held it (hwpoison). */
+	struct xarray poison;
+	/* Drops KVM's mappings of a range (set by guest_memfd.c). */
+	void (*zap)(void *data, pgoff_t start, pgoff_t end);
+	void *zap_data;
 
 	/* For GPOOL_IOC_LIST_FILES; set at creation, then constant. */
 	struct list_head link;	/* gpool_files, oldest first */
@@ -333,6 +339,17 @@ static void gpool_lookup(struct gpool_file *gf, pgoff_t index, u64 *pfn,
 	}
 }
 
+/* Is a frame of the @order-aligned block holding @index bad? */
+static bool gpool_file_poisoned(struct gpool_file *gf, pgoff_t index,
+				unsigned int order)
+{
+	unsigned long first = ALIGN_DOWN(index, 1UL << order);
+
+	lockdep_assert_held(&gf->lock);
+	return xa_find(&gf->poison, &first, first + (1UL << order) - 1,
+		       XA_PRESENT);
+}
+
 int gpool_file_get_pfn(struct gpool_file *gf, pgoff_t index, u64 gfn,
 		       u64 *pfn, int *max_order)
 {
@@ -344,20 +361,27 @@ int gpool_file_get_pfn(struct gpool_file *gf, pgoff_t index, u64 gfn,
 		return -EINVAL;
 
 	mutex_lock(&gf->lock);
+	/* A frame that went bad is never mapped again: KVM exits to the VMM. */
+	if (xa_load(&gf->poison, index)) {
+		mutex_unlock(&gf->lock);
+		return -EHWPOISON;
+	}
 	ret = gpool_populate(gf, index, &merged);
 	if (!ret)
 		gpool_lookup(gf, index, pfn, &order);
+	/*
+	 * KVM maps a huge page only where the guest frame and the host frame
+	 * are equally aligned; a memslot bound at an offset that breaks that
+	 * gets smaller mappings of the same memory.  Nor may a huge mapping
+	 * cover a bad frame of its unit.
+	 */
+	while (!ret && order && (!IS_ALIGNED(gfn ^ *pfn, 1ULL << order) ||
+				 gpool_file_poisoned(gf, index, order)))
+		order = order == GPOOL_ORDER_1G ? GPOOL_ORDER_2M : GPOOL_ORDER_4K;
 	mutex_unlock(&gf->lock);
 	if (ret)
 		return ret;
 
-	/*
-	 * KVM maps a huge page only where the guest frame and the host frame
-	 * are equally aligned; a memslot bound at an offset that breaks that
-	 * gets smaller mappings of the same memory.
-	 */
-	while (order && !IS_ALIGNED(gfn ^ *pfn, 1ULL << order))
-		order = order == GPOOL_ORDER_1G ? GPOOL_ORDER_2M : GPOOL_ORDER_4K;
 	if (max_order)
 		*max_order = order;
 	return 0;
@@ -469,10 +493,15 @@ out_free:
 int gpool_file_punch(struct gpool_file *gf, pgoff_t start, pgoff_t end)
 {
 	pgoff_t ci, i, s, e;
+	void *entry;
 	int ret = 0;
 
 	end = min(end, gf->nr_pages);
 	mutex_lock(&gf->lock);
+	/* A punched bad frame goes out of service; a refill gets another. */
+	if (start < end)
+		xa_for_each_range(&gf->poison, i, entry, start, end - 1)
+			xa_erase(&gf->poison, i);
 	for (ci = start / CHUNK_PAGES; start < end && ci * CHUNK_PAGES < end; ci++) {
 		struct gpool_chunk *c = &gf->chunks[ci];
 		pgoff_t cstart = ci * CHUNK_PAGES;
@@ -664,6 +693,7 @@ struct gpool_file *gpool_file_create(const struct gpool_create_guest_memfd *args
 	if (!gf)
 		return ERR_PTR(-ENOMEM);
 	mutex_init(&gf->lock);
+	xa_init(&gf->poison);
 	gf->nr_pages = args->size >> PAGE_SHIFT;
 	gf->max_order = max_order;
 	gf->nr_chunks = DIV_ROUND_UP(gf->nr_pages, CHUNK_PAGES);
@@ -715,6 +745,7 @@ void gpool_file_destroy(struct gpool_file *gf)
 	put_pid(gf->pid);
 
 	gpool_file_punch(gf, 0, gf->nr_pages);
+	xa_destroy(&gf->poison);
 	WARN_ON_ONCE(gpool_owner_destroy(gf->owner));
 	kvfree(gf->chunks);
 	kfree(gf);
@@ -809,5 +840,108 @@ int gpool_files_list(u32 room, struct gpool_file_info **infop, u32 *nr)
 		gpool_file_info(gf, &info[i++]);
 	mutex_unlock(&gpool_files_lock);
 	*infop = info;
+	return 0;
+}
+
+void gpool_file_set_zap(struct gpool_file *gf,
+			void (*zap)(void *data, pgoff_t start, pgoff_t end),
+			void *data)
+{
+	gf->zap = zap;
+	gf->zap_data = data;
+}
+EXPORT_SYMBOL_GPL(gpool_file_set_zap);
+
+/* The page of @gf that @pfn backs, or -1; the file's lock held. */
+static long gpool_file_find(struct gpool_file *gf, u64 pfn)
+{
+	unsigned long ci, i;
+
+	lockdep_assert_held(&gf->lock);
+	for (ci = 0; ci < gf->nr_chunks; ci++) {
+		struct gpool_chunk *c = &gf->chunks[ci];
+
+		switch (c->state) {
+		case CHUNK_1G:
+		case CHUNK_2M:
+			if (pfn >= c->home && pfn < c->home + CHUNK_PAGES)
+				return ci * CHUNK_PAGES + pfn - c->home;
+			break;
+		case CHUNK_4K:
+			for (i = 0; i < CHUNK_PAGES; i++)
+				if (c->pages[i] == pfn)
+					return ci * CHUNK_PAGES + i;
+			break;
+		}
+	}
+	return -1;
+}
+
+/*
+ * Frame @pfn, held by some file, went bad: remember it in the file, so that
+ * it is never mapped again, and have KVM drop the mappings of the unit
+ * holding it (a 1G mapping would still reach it).  Returns true if a file
+ * held it.
+ */
+static bool gpool_file_poison(u64 pfn)
+{
+	unsigned int order = GPOOL_ORDER_4K;
+	struct gpool_file *gf, *found = NULL;
+	pgoff_t start = 0;
+	long index = -1;
+	u64 frame;
+
+	mutex_lock(&gpool_files_lock);
+	list_for_each_entry(gf, &gpool_files, link) {
+		mutex_lock(&gf->lock);
+		index = gpool_file_find(gf, pfn);
+		if (index >= 0 &&
+		    !xa_err(xa_store(&gf->poison, index, xa_mk_value(1),
+				     GFP_KERNEL))) {
+			gpool_lookup(gf, index, &frame, &order);
+			start = ALIGN_DOWN(index, 1UL << order);
+			found = gf;
+		}
+		mutex_unlock(&gf->lock);
+		if (index >= 0)
+			break;
+	}
+	/* The file cannot go away: its destruction takes gpool_files_lock. */
+	if (found && found->zap)
+		found->zap(found->zap_data, start, start + (1UL << order));
+	mutex_unlock(&gpool_files_lock);
+	return index >= 0;
+}
+
+int gpool_memory_failure(unsigned long pfn, int flags)
+{
+	struct gpool_unit unit;
+	bool held;
+	int ret;
+
+	if (!gpool_system)
+		return -ENOENT;
+	/* -EINVAL: not a frame of the pool. */
+	ret = gpool_query(gpool_system, pfn, &unit);
+	if (ret == -EINVAL)
+		return -ENOENT;
+
+	/* The zeroer must not hold the frame's unit while it is marked. */
+	gpool_zero_pause();
+	ret = gpool_mark_bad(gpool_system, pfn);
+	gpool_zero_resume();
+	if (ret) {
+		pr_err("memory failure at pfn %#lx: cannot take it out of the pool: %d\n",
+		       pfn, ret);
+		return ret;
+	}
+	/*
+	 * A bad frame is never handed out again, so this answer holds: held
+	 * by a file now, or out of service for good.
+	 */
+	held = !gpool_query(gpool_system, pfn, &unit) && gpool_file_poison(pfn);
+	pr_err("memory failure at pfn %#lx: %s\n", pfn,
+	       held ? "guest memory: unmapped, the guest's next access exits with EHWPOISON" :
+		      "free pool memory: out of service");
 	return 0;
 }

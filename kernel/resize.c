@@ -18,8 +18,9 @@
  * PageReserved like boot memory, so that KVM never takes references on
  * them.  Shrinking clears a piece (it may hold what a guest wrote) and
  * hands it back to the buddy allocator: a grown piece with
- * free_contig_range(), a boot piece with free_reserved_page().  A nomap
- * pool has no struct page, so it can do neither.
+ * free_contig_range(), a boot piece with free_reserved_page().  A frame
+ * that went bad is PageHWPoison, and the page allocator keeps it out.  A
+ * nomap pool has no struct page, so it can do neither.
  */
 #define pr_fmt(fmt) "gpool: " fmt
 
@@ -134,7 +135,9 @@ static void gpool_piece_clear(u64 pfn, u64 nr_pages)
 	u64 i;
 
 	for (i = 0; i < nr_pages; i++) {
-		clear_page(pfn_to_kaddr(pfn + i));
+		/* A bad frame is never read or written (nor freed, below). */
+		if (!PageHWPoison(pfn_to_page(pfn + i)))
+			clear_page(pfn_to_kaddr(pfn + i));
 		if (!((i + 1) % PIECE_2M_PAGES))
 			cond_resched();
 	}

@@ -18,22 +18,7 @@
 #include <linux/kvm.h>
 
 #include "kselftest_harness.h"
-
-static int read_file(const char *path, char *buf, size_t len)
-{
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	return 0;
-}
+#include "gpool_test.h"
 
 FIXTURE(kvm) {
 	int kvm_fd;
@@ -97,7 +82,7 @@ TEST(kvm_mapping_stats)
 
 	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		snprintf(path, sizeof(path), "/sys/kernel/debug/kvm/%s", files[i]);
-		EXPECT_EQ(0, read_file(path, buf, sizeof(buf)))
+		EXPECT_EQ(0, read_str(path, buf, sizeof(buf)))
 			TH_LOG("%s is not readable: is debugfs mounted?", path);
 	}
 }
@@ -107,9 +92,9 @@ TEST(two_numa_nodes)
 {
 	char buf[64];
 
-	ASSERT_EQ(0, read_file("/sys/devices/system/node/online", buf, sizeof(buf)));
+	ASSERT_EQ(0, read_str("/sys/devices/system/node/online", buf, sizeof(buf)));
 	EXPECT_STREQ("0-1\n", buf);
-	ASSERT_EQ(0, read_file("/sys/devices/system/node/node1/cpulist", buf,
+	ASSERT_EQ(0, read_str("/sys/devices/system/node/node1/cpulist", buf,
 			       sizeof(buf)));
 	EXPECT_STREQ("1\n", buf);
 }

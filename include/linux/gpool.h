@@ -7,6 +7,7 @@
 #ifndef _LINUX_GPOOL_H
 #define _LINUX_GPOOL_H
 
+#include <linux/errno.h>
 #include <linux/init.h>
 
 #include <linux/types.h>
@@ -38,6 +39,16 @@ int gpool_file_get_pfn(struct gpool_file *gf, pgoff_t index, u64 gfn,
 int gpool_file_allocate(struct gpool_file *gf, pgoff_t start, pgoff_t end,
 			pgoff_t *merged_start, pgoff_t *merged_end);
 int gpool_file_punch(struct gpool_file *gf, pgoff_t start, pgoff_t end);
+void gpool_file_set_zap(struct gpool_file *gf,
+			void (*zap)(void *data, pgoff_t start, pgoff_t end),
+			void *data);
+
+/*
+ * memory_failure() on a frame of the pool: take it out of service, and if
+ * a guest_memfd holds it, unmap it and fail the guest's accesses with
+ * -EHWPOISON.  Returns -ENOENT if @pfn is not the pool's.
+ */
+int gpool_memory_failure(unsigned long pfn, int flags);
 
 #else /* !CONFIG_GPOOL */
 
@@ -53,6 +64,11 @@ static inline bool gpool_gmem_default_backing(void)
 
 static inline void gpool_reserve_boot(void)
 {
+}
+
+static inline int gpool_memory_failure(unsigned long pfn, int flags)
+{
+	return -ENOENT;
 }
 
 #endif /* CONFIG_GPOOL */

@@ -8,12 +8,16 @@
  * - a punch splits the unit, and refilling takes the very frames back,
  *   merges the unit and reports the merged range for KVM to zap;
  * - creation checks every argument, and destroying a file returns every
- *   unit and reservation to the pool.
+ *   unit and reservation to the pool;
+ * - memory_failure() on a frame a file holds: the frame is never mapped
+ *   again, and goes out of service when the file lets go of it.
  *
- * Needs a boot with a pool (gpool=...); skips without one.
+ * Needs a boot with a pool (gpool=...); skips without one.  The memory
+ * failure case leaves one bad frame in the pool for the rest of the boot.
  */
 #include <kunit/test.h>
 #include <linux/gpool.h>
+#include <linux/mm.h>
 #include <linux/sizes.h>
 #include <uapi/linux/gpool.h>
 
@@ -24,7 +28,7 @@
 struct gmem_snap {
 	u64 allocated[GPOOL_MAX_NODES][GPOOL_NR_ORDERS];
 	u64 reserved[GPOOL_MAX_NODES][GPOOL_NR_ORDERS];
-	u64 capacity;		/* free + zeroing, in pages, all nodes */
+	u64 capacity;		/* free + zeroing + bad, in pages, all nodes */
 };
 
 static const unsigned int gmem_orders[GPOOL_NR_ORDERS] = {
@@ -40,6 +44,8 @@ static void gmem_snapshot(struct gmem_snap *s)
 	for (nid = 0; nid < GPOOL_MAX_NODES; nid++) {
 		if (gpool_node_stats(gpool_system, nid, &st))
 			continue;
+		/* A frame that goes bad is capacity no more, and no less. */
+		s->capacity += st.bad_pages;
 		for (o = 0; o < GPOOL_NR_ORDERS; o++) {
 			s->allocated[nid][o] = st.order[o].allocated;
 			s->reserved[nid][o] = st.order[o].reserved;
@@ -78,30 +84,30 @@ static void gmem_exit(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, before->capacity, after->capacity);
 }
 
-/*
- * A node with room for @n units of size index @size that nobody reserved,
- * counting free units of that size and larger ones, or -1.
- */
+/* Free pages in units of size index @size and larger nobody reserved. */
+static u64 gmem_room(const struct gpool_stats *st, unsigned int size)
+{
+	u64 room = 0, have;
+	int o;
+
+	for (o = size; o < GPOOL_NR_ORDERS; o++) {
+		have = st->order[o].free + st->order[o].zeroing;
+		if (have > st->order[o].reserved)
+			room += (have - st->order[o].reserved) << gmem_orders[o];
+	}
+	return room;
+}
+
+/* A node with room for @n units of size index @size, or -1. */
 static int gmem_node_with(unsigned int size, u64 n)
 {
 	struct gpool_stats st;
-	u64 room;
-	int nid, o;
+	int nid;
 
-	for (nid = 0; nid < GPOOL_MAX_NODES; nid++) {
-		if (gpool_node_stats(gpool_system, nid, &st))
-			continue;
-		room = 0;
-		for (o = size; o < GPOOL_NR_ORDERS; o++) {
-			u64 have = st.order[o].free + st.order[o].zeroing;
-
-			if (have > st.order[o].reserved)
-				room += (have - st.order[o].reserved)
-					<< gmem_orders[o];
-		}
-		if (room >= n << gmem_orders[size])
+	for (nid = 0; nid < GPOOL_MAX_NODES; nid++)
+		if (!gpool_node_stats(gpool_system, nid, &st) &&
+		    gmem_room(&st, size) >= n << gmem_orders[size])
 			return nid;
-	}
 	return -1;
 }
 
@@ -263,12 +269,80 @@ static void gpool_gmem_test_1g_window(struct kunit *test)
 	gpool_file_destroy(gf);
 }
 
+/* The node with the most free pool memory, or -1. */
+static int gmem_node_most_room(void)
+{
+	struct gpool_stats st;
+	int nid, found = -1;
+	u64 best = 0;
+
+	for (nid = 0; nid < GPOOL_MAX_NODES; nid++) {
+		if (!gpool_node_stats(gpool_system, nid, &st) &&
+		    gmem_room(&st, 0) > best) {
+			best = gmem_room(&st, 0);
+			found = nid;
+		}
+	}
+	return found;
+}
+
+/*
+ * A frame of a 2M unit goes bad: the unit is mapped 4K around it, the
+ * frame itself fails with -EHWPOISON, and once punched it is out of
+ * service and a refill gets another frame.  On the node with the most
+ * room, as the bad frame keeps its 1 GiB window split for good.
+ */
+static void gpool_gmem_test_memory_failure(struct kunit *test)
+{
+	struct gpool_stats st0, st1;
+	pgoff_t mstart, mend;
+	struct gpool_file *gf;
+	u64 pfn, pfn2;
+	int nid, order;
+
+	if (!IS_ENABLED(CONFIG_MEMORY_FAILURE))
+		kunit_skip(test, "no CONFIG_MEMORY_FAILURE");
+	nid = gmem_node_most_room();
+	if (nid < 0)
+		kunit_skip(test, "no free pool memory");
+	gf = gmem_create(test, SZ_2M, GPOOL_FOLIO_SHIFT_2M, nid);
+	KUNIT_ASSERT_EQ(test, gpool_file_get_pfn(gf, 0, 0, &pfn, &order), 0);
+	KUNIT_ASSERT_EQ(test, order, GPOOL_ORDER_2M);
+	KUNIT_ASSERT_EQ(test, gpool_node_stats(gpool_system, nid, &st0), 0);
+
+#ifdef CONFIG_MEMORY_FAILURE
+	KUNIT_ASSERT_EQ(test, memory_failure(pfn + 3, MF_SW_SIMULATED), 0);
+#endif
+	KUNIT_ASSERT_EQ(test, gpool_node_stats(gpool_system, nid, &st1), 0);
+	KUNIT_EXPECT_EQ(test, st1.poison_pending, st0.poison_pending + 1);
+	KUNIT_EXPECT_EQ(test, gpool_file_get_pfn(gf, 3, 3, &pfn2, &order),
+			-EHWPOISON);
+	/* The rest of the unit is still there, no longer mapped huge. */
+	KUNIT_ASSERT_EQ(test, gpool_file_get_pfn(gf, 4, 4, &pfn2, &order), 0);
+	KUNIT_EXPECT_EQ(test, pfn2, pfn + 4);
+	KUNIT_EXPECT_EQ(test, order, GPOOL_ORDER_4K);
+
+	KUNIT_ASSERT_EQ(test, gpool_file_punch(gf, 3, 4), 0);
+	KUNIT_ASSERT_EQ(test, gpool_node_stats(gpool_system, nid, &st1), 0);
+	KUNIT_EXPECT_EQ(test, st1.poison_pending, st0.poison_pending);
+	KUNIT_EXPECT_EQ(test, st1.bad_pages, st0.bad_pages + 1);
+
+	/* A refill cannot have the bad frame back, so nothing merges. */
+	KUNIT_ASSERT_EQ(test, gpool_file_allocate(gf, 3, 4, &mstart, &mend), 0);
+	KUNIT_EXPECT_GE(test, mstart, mend);
+	KUNIT_ASSERT_EQ(test, gpool_file_get_pfn(gf, 3, 3, &pfn2, &order), 0);
+	KUNIT_EXPECT_NE(test, pfn2, pfn + 3);
+	KUNIT_EXPECT_EQ(test, order, GPOOL_ORDER_4K);
+	gpool_file_destroy(gf);
+}
+
 static struct kunit_case gpool_gmem_test_cases[] = {
 	KUNIT_CASE(gpool_gmem_test_create_checks_arguments),
 	KUNIT_CASE_SLOW(gpool_gmem_test_max_order_follows_alignment),
 	KUNIT_CASE(gpool_gmem_test_folio_shift_caps_the_order),
 	KUNIT_CASE(gpool_gmem_test_punch_then_refill_merges),
 	KUNIT_CASE_SLOW(gpool_gmem_test_1g_window),
+	KUNIT_CASE(gpool_gmem_test_memory_failure),
 	{}
 };
 
