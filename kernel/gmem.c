@@ -121,13 +121,21 @@ EXPORT_SYMBOL_GPL(gpool_gmem_default_backing);
 static int gpool_file_get_unit(struct gpool_file *gf, unsigned int order,
 			       u64 want, struct gpool_unit *unit)
 {
+	struct gpool_unit busy;
 	int gen, ret = -EBUSY;
 
 	if (want) {
 		gen = gpool_zero_gen_read();
 		ret = gpool_alloc_exact(gf->owner, want, order, unit);
-		/* The home unit may be out with the zeroer: wait for it once. */
-		if (ret == -EBUSY && !gpool_zero_wait(gen, HZ / 10))
+		/*
+		 * A home unit that is free but busy may be out with the
+		 * zeroer: wait for it once.  One that is allocated (to another
+		 * page of this file, say) will not come back: take any unit,
+		 * at once, or every page after a displaced one would wait.
+		 */
+		if (ret == -EBUSY &&
+		    gpool_query(gpool_system, want, &busy) == -ENOENT &&
+		    !gpool_zero_wait(gen, HZ / 10))
 			ret = gpool_alloc_exact(gf->owner, want, order, unit);
 	}
 	while (ret) {
@@ -259,8 +267,10 @@ static int gpool_fill_4k(struct gpool_file *gf, struct gpool_chunk *c,
 			return -ENOMEM;
 		c->state = CHUNK_4K;
 	}
-	ret = gpool_file_get_unit(gf, GPOOL_ORDER_4K, c->home ? c->home + i : 0,
-				  &unit);
+	/* Only a file that can merge needs its frames back at home. */
+	ret = gpool_file_get_unit(gf, GPOOL_ORDER_4K,
+				  gf->max_order >= GPOOL_ORDER_2M && c->home ?
+				  c->home + i : 0, &unit);
 	if (ret) {
 		if (!c->nr_pages) {
 			kfree(c->pages);

@@ -336,6 +336,31 @@ static void gpool_gmem_test_memory_failure(struct kunit *test)
 	gpool_file_destroy(gf);
 }
 
+/*
+ * Regression: the 2M child of a bad frame stays split, and the pool hands
+ * out its free 4K frames first.  A 4K-folio file whose pages landed there
+ * used to wait 100 ms for each later page, whose "home" frame another page
+ * had taken: hours for a GiB.  16 MiB must now fill well within KUnit's
+ * timeout, and give back every frame.
+ */
+static void gpool_gmem_test_regression_4k_after_bad_frame(struct kunit *test)
+{
+	pgoff_t mstart, mend;
+	struct gpool_stats st;
+	struct gpool_file *gf;
+	int nid;
+
+	for (nid = 0; nid < GPOOL_MAX_NODES; nid++)
+		if (!gpool_node_stats(gpool_system, nid, &st) && st.bad_pages)
+			break;
+	if (nid == GPOOL_MAX_NODES)
+		kunit_skip(test, "no bad frame in the pool");
+	gf = gmem_create(test, SZ_16M, GPOOL_FOLIO_SHIFT_4K, nid);
+	KUNIT_EXPECT_EQ(test, gpool_file_allocate(gf, 0, SZ_16M >> PAGE_SHIFT,
+						  &mstart, &mend), 0);
+	gpool_file_destroy(gf);
+}
+
 static struct kunit_case gpool_gmem_test_cases[] = {
 	KUNIT_CASE(gpool_gmem_test_create_checks_arguments),
 	KUNIT_CASE_SLOW(gpool_gmem_test_max_order_follows_alignment),
@@ -343,6 +368,7 @@ static struct kunit_case gpool_gmem_test_cases[] = {
 	KUNIT_CASE(gpool_gmem_test_punch_then_refill_merges),
 	KUNIT_CASE_SLOW(gpool_gmem_test_1g_window),
 	KUNIT_CASE(gpool_gmem_test_memory_failure),
+	KUNIT_CASE(gpool_gmem_test_regression_4k_after_bad_frame),
 	{}
 };
 
