@@ -116,8 +116,7 @@ static long gpool_ctl_resize(void __user *uarg, bool grow)
 		return -EPERM;
 	if (copy_from_user(&args, uarg, sizeof(args)))
 		return -EFAULT;
-	if (args.flags || !gpool_ctl_zero(args.reserved) ||
-	    args.node >= GPOOL_MAX_NODES)
+	if (args.flags || !gpool_ctl_zero(args.reserved))
 		return -EINVAL;
 	return grow ? gpool_grow(args.node, args.bytes) :
 		      gpool_shrink(args.node, args.bytes);

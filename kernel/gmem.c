@@ -356,7 +356,9 @@ static bool gpool_file_poisoned(struct gpool_file *gf, pgoff_t index,
 	unsigned long first = ALIGN_DOWN(index, 1UL << order);
 
 	lockdep_assert_held(&gf->lock);
-	return xa_find(&gf->poison, &first, first + (1UL << order) - 1,
+	/* The fault path asks on every huge mapping: almost always empty. */
+	return !xa_empty(&gf->poison) &&
+	       xa_find(&gf->poison, &first, first + (1UL << order) - 1,
 		       XA_PRESENT);
 }
 
@@ -788,8 +790,8 @@ static void gpool_file_info(struct gpool_file *gf, struct gpool_file_info *info)
 	info->id = gf->id;
 	info->pid = pid_vnr(gf->pid);
 	info->file_flags = gf->file_flags;
+	/* get_task_comm() left it NUL-terminated. */
 	memcpy(info->comm, gf->comm, sizeof(info->comm));
-	info->comm[sizeof(info->comm) - 1] = '\0';
 	info->size = (u64)gf->nr_pages << PAGE_SHIFT;
 	info->folio_shift = PAGE_SHIFT + gf->max_order;
 	info->numa_mode = gf->numa_mode;
@@ -931,15 +933,16 @@ int gpool_memory_failure(unsigned long pfn, int flags)
 
 	if (!gpool_system)
 		return -ENOENT;
+	ret = gpool_mark_bad(gpool_system, pfn);
+	/* Its unit is out with the zeroer: have it back, then mark. */
+	if (ret == -EBUSY) {
+		gpool_zero_pause();
+		ret = gpool_mark_bad(gpool_system, pfn);
+		gpool_zero_resume();
+	}
 	/* -EINVAL: not a frame of the pool. */
-	ret = gpool_query(gpool_system, pfn, &unit);
 	if (ret == -EINVAL)
 		return -ENOENT;
-
-	/* The zeroer must not hold the frame's unit while it is marked. */
-	gpool_zero_pause();
-	ret = gpool_mark_bad(gpool_system, pfn);
-	gpool_zero_resume();
 	if (ret) {
 		pr_err("memory failure at pfn %#lx: cannot take it out of the pool: %d\n",
 		       pfn, ret);

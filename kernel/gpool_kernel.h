@@ -40,8 +40,8 @@ void __init gpool_forget_boot_ranges(void);
 void gpool_pieces_info(u64 *boot_pages, unsigned int *nr_pieces);
 bool gpool_can_resize(void);
 bool gpool_node_known(int nid);
-int gpool_grow(int nid, u64 bytes);
-int gpool_shrink(int nid, u64 bytes);
+int gpool_grow(u64 node, u64 bytes);
+int gpool_shrink(u64 node, u64 bytes);
 
 /* gmem.c: the pool-backed files, for the control file and sysfs. */
 unsigned int gpool_files_count(void);

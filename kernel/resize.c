@@ -52,8 +52,6 @@ struct gpool_piece {
 /* Serialises every change of the pool's memory, and protects the list. */
 static DEFINE_MUTEX(gpool_pieces_lock);
 static LIST_HEAD(gpool_pieces);
-static unsigned int gpool_nr_pieces;
-static u64 gpool_boot_pages;
 
 /* Add [pfn, pfn + nr_pages) to the pool as one piece. */
 static int gpool_piece_add(int nid, u64 pfn, u64 nr_pages, bool grown)
@@ -75,9 +73,6 @@ static int gpool_piece_add(int nid, u64 pfn, u64 nr_pages, bool grown)
 	p->nid = nid;
 	p->grown = grown;
 	list_add_tail(&p->link, &gpool_pieces);
-	gpool_nr_pieces++;
-	if (!grown)
-		gpool_boot_pages += nr_pages;
 	return 0;
 }
 
@@ -111,16 +106,22 @@ void __init gpool_forget_boot_ranges(void)
 		list_del(&p->link);
 		kfree(p);
 	}
-	gpool_nr_pieces = 0;
-	gpool_boot_pages = 0;
 	mutex_unlock(&gpool_pieces_lock);
 }
 
+/* For GPOOL_IOC_INFO: a few hundred pieces per TiB at most. */
 void gpool_pieces_info(u64 *boot_pages, unsigned int *nr_pieces)
 {
+	struct gpool_piece *p;
+
+	*boot_pages = 0;
+	*nr_pieces = 0;
 	mutex_lock(&gpool_pieces_lock);
-	*boot_pages = gpool_boot_pages;
-	*nr_pieces = gpool_nr_pieces;
+	list_for_each_entry(p, &gpool_pieces, link) {
+		(*nr_pieces)++;
+		if (!p->grown)
+			*boot_pages += p->nr_pages;
+	}
 	mutex_unlock(&gpool_pieces_lock);
 }
 
@@ -192,6 +193,18 @@ static int gpool_grow_block(int nid, struct gpool_grow_block *b)
 }
 #endif
 
+/*
+ * The checks GPOOL_IOC_GROW and GPOOL_IOC_SHRINK share, in the order
+ * docs/uapi.rst gives their errors.  @node comes from userspace as is.
+ */
+static int gpool_resize_check(u64 node, u64 bytes)
+{
+	if (node >= min(GPOOL_MAX_NODES, MAX_NUMNODES) || !bytes ||
+	    !IS_ALIGNED(bytes, SZ_2M))
+		return -EINVAL;
+	return gpool_can_resize() ? 0 : -EOPNOTSUPP;
+}
+
 bool gpool_node_known(int nid)
 {
 	struct gpool_stats stats;
@@ -204,20 +217,20 @@ bool gpool_node_known(int nid)
  * to the pool, so that a failure to get memory (the likely one) undoes
  * nothing the pool has seen.
  */
-int gpool_grow(int nid, u64 bytes)
+int gpool_grow(u64 node, u64 bytes)
 {
 	u64 nr_pages = bytes >> PAGE_SHIFT, left;
 	struct gpool_grow_block *blocks;
 	unsigned int nr = 0, added = 0, i;
 	struct gpool_piece *p;
+	int nid = node, ret;
 	bool new_node;
-	int ret = 0;
 
-	if (nid < 0 || nid >= GPOOL_MAX_NODES || !bytes ||
-	    !IS_ALIGNED(bytes, SZ_2M) || !node_state(nid, N_MEMORY))
+	ret = gpool_resize_check(node, bytes);
+	if (ret)
+		return ret;
+	if (!node_state(nid, N_MEMORY))
 		return -EINVAL;
-	if (!gpool_can_resize())
-		return -EOPNOTSUPP;
 	if (nr_pages > node_present_pages(nid))
 		return -ENOMEM;
 
@@ -274,7 +287,6 @@ int gpool_grow(int nid, u64 bytes)
 			break;
 		}
 		list_del(&p->link);
-		gpool_nr_pieces--;
 		gpool_block_release(p->pfn, p->nr_pages, true);
 		kfree(p);
 	}
@@ -318,9 +330,6 @@ static int gpool_shrink_take(int nid, u64 nr_pages, struct list_head *out)
 		p->out = false;
 		if (taken == nr_pages) {
 			list_move_tail(&p->link, out);
-			gpool_nr_pieces--;
-			if (!p->grown)
-				gpool_boot_pages -= p->nr_pages;
 			continue;
 		}
 		/* Not enough: put it back; the pool had it a moment ago. */
@@ -331,25 +340,20 @@ static int gpool_shrink_take(int nid, u64 nr_pages, struct list_head *out)
 			pr_notice("node %d: %llu MiB left the pool (%d)\n",
 				  p->nid, p->nr_pages >> (20 - PAGE_SHIFT), ret);
 			list_move_tail(&p->link, out);
-			gpool_nr_pieces--;
-			if (!p->grown)
-				gpool_boot_pages -= p->nr_pages;
 		}
 	}
 	return taken == nr_pages ? 0 : -EBUSY;
 }
 
-int gpool_shrink(int nid, u64 bytes)
+int gpool_shrink(u64 node, u64 bytes)
 {
 	struct gpool_piece *p, *tmp;
 	LIST_HEAD(taken);
-	int ret;
+	int nid = node, ret;
 
-	if (nid < 0 || nid >= GPOOL_MAX_NODES || !bytes ||
-	    !IS_ALIGNED(bytes, SZ_2M))
-		return -EINVAL;
-	if (!gpool_can_resize())
-		return -EOPNOTSUPP;
+	ret = gpool_resize_check(node, bytes);
+	if (ret)
+		return ret;
 	if (!gpool_node_known(nid))
 		return -ENOENT;
 

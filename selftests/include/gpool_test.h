@@ -129,28 +129,29 @@ static inline void snapshot(struct pool_counts *c)
 	}
 }
 
-/* Free pool bytes over all nodes, counting each free unit at its size. */
-static inline unsigned long long free_bytes(const struct pool_counts *c)
+/* Bytes over all nodes of one per-node, per-size unit count. */
+static inline unsigned long long
+units_bytes(const unsigned long long (*units)[NR_SIZES])
 {
 	unsigned long long b = 0;
 	int nid, s;
 
 	for (nid = 0; nid < MAX_NODES; nid++)
 		for (s = 0; s < NR_SIZES; s++)
-			b += c->free[nid][s] * size_bytes[s];
+			b += units[nid][s] * size_bytes[s];
 	return b;
+}
+
+/* Free pool bytes over all nodes, counting each free unit at its size. */
+static inline unsigned long long free_bytes(const struct pool_counts *c)
+{
+	return units_bytes(c->free);
 }
 
 /* Reserved (promised, not allocated) bytes over all nodes. */
 static inline unsigned long long reserved_bytes(const struct pool_counts *c)
 {
-	unsigned long long b = 0;
-	int nid, s;
-
-	for (nid = 0; nid < MAX_NODES; nid++)
-		for (s = 0; s < NR_SIZES; s++)
-			b += c->reserved[nid][s] * size_bytes[s];
-	return b;
+	return units_bytes(c->reserved);
 }
 
 /* A node with a free, unreserved 1G unit, or -1. */
