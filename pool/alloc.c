@@ -5,6 +5,7 @@
  */
 #include "pool_internal.h"
 #include "pool_types.h"
+#include "spare.h"
 
 /* "Pick any" for the slot and frame arguments of gpool_take(). */
 #define GPOOL_ANY	GPOOL_SLOTS

@@ -13,6 +13,7 @@
  */
 #include "pool_internal.h"
 #include "pool_types.h"
+#include "spare.h"
 
 static bool gpool_list_has(struct list_head *head, u64 pfn, u64 nr_pages)
 {

@@ -8,6 +8,7 @@
  */
 #include "pool_internal.h"
 #include "pool_types.h"
+#include "spare.h"
 
 /* Level of the allocated unit at @loc, or -ENOENT if it is not allocated. */
 static int gpool_unit_lvl(const struct gpool_loc *loc)

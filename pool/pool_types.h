@@ -293,15 +293,11 @@ static inline struct gpool_node *gpool_node_get(struct gpool *pool,
 	return smp_load_acquire(&pool->nodes[nid]);
 }
 
-/* range.c: pool, ranges, nodes, locking, split-metadata cache */
+/* range.c: pool, ranges, nodes, pfn lookup and locking */
 int gpool_locate(struct gpool *pool, u64 pfn, struct gpool_loc *loc);
 int gpool_lock_pfn(struct gpool *pool, u64 pfn, unsigned int nr_frames,
 		   struct gpool_loc *loc);
 void gpool_unlock_pfn(struct gpool *pool, struct gpool_loc *loc);
-int gpool_node_lock(struct gpool_node *node, unsigned int nr_frames);
-void gpool_node_unlock(struct gpool_node *node);
-struct gpool_frames *gpool_frames_get(struct gpool_node *node);
-void gpool_frames_put(struct gpool_node *node, struct gpool_frames *frames);
 
 /* buddy.c: state transitions, node lock held */
 void gpool_whole_add(struct gpool_node *node, struct gpool_section *sec,
