@@ -12,6 +12,7 @@
  */
 #include "pool_internal.h"
 #include "pool_types.h"
+#include "buddy.h"
 #include "spare.h"
 
 /*

@@ -5,6 +5,8 @@
  */
 #include "pool_internal.h"
 #include "pool_types.h"
+#include "buddy.h"
+#include "resv.h"
 #include "spare.h"
 
 struct gpool *gpool_create(void)

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Owners and reservations.
+ * Owners and their accounting: creating and destroying owners, reserving,
+ * and every transition of the units an owner holds (held[]) or was
+ * promised (resv[]) on a node, with the node's allocated[] and resv[]
+ * counts: resv.h inline for the allocation fast paths, here for freeing,
+ * losing a frame and reserving.
  *
  * DOC: capacity invariant
  *
@@ -22,6 +26,8 @@
  */
 #include "pool_internal.h"
 #include "pool_types.h"
+#include "buddy.h"
+#include "resv.h"
 
 /*
  * Spare capacity of @node at each level after applying @df to free[] and
@@ -103,13 +109,85 @@ bool gpool_alloc_feasible_slow(const struct gpool_node *node, int lvl,
 }
 
 /* Freed units go back to the owner's reservation. */
-void gpool_resv_credit(struct gpool_node *node, struct gpool_owner_node *on,
-		       int lvl, u64 nr)
+static void gpool_resv_credit(struct gpool_node *node,
+			      struct gpool_owner_node *on, int lvl, u64 nr)
 {
 	lockdep_assert_held(&node->lock);
 
 	node->resv[lvl] += nr;
 	on->resv[lvl] += nr;
+}
+
+/*
+ * An allocated frame is about to be freed or go bad.  Frames of owners
+ * other than the primary are only told apart from each other by count.
+ */
+static void gpool_frame_disown(struct gpool_block *blk, unsigned int idx)
+{
+	if (!test_bit(idx, blk->frames->aux))
+		blk->nr_primary--;
+	__clear_bit(idx, blk->frames->aux);
+	if (gpool_blk_nr_alloc(blk) == 1)
+		blk->owner = GPOOL_OWNER_NONE;
+}
+
+void gpool_free_whole(struct gpool_node *node, struct gpool_owner *owner,
+		      struct gpool_section *sec)
+{
+	struct gpool_owner_node *on = &owner->node[node->nid];
+
+	lockdep_assert_held(&node->lock);
+
+	node->allocated[GPOOL_LVL_1G]--;
+	on->held[GPOOL_LVL_1G]--;
+	gpool_resv_credit(node, on, GPOOL_LVL_1G, 1);
+	gpool_whole_add(node, sec, false);
+}
+
+void gpool_free_child(struct gpool_node *node, struct gpool_owner *owner,
+		      struct gpool_section *sec, unsigned int slot)
+{
+	struct gpool_owner_node *on = &owner->node[node->nid];
+	struct gpool_block *blk = gpool_sec_block(sec, slot);
+
+	lockdep_assert_held(&node->lock);
+
+	if (blk->owner == GPOOL_OWNER_NONE)
+		sec->nr_primary--;
+	blk->owner = GPOOL_OWNER_NONE;
+	node->allocated[GPOOL_LVL_2M]--;
+	on->held[GPOOL_LVL_2M]--;
+	gpool_resv_credit(node, on, GPOOL_LVL_2M, 1);
+	gpool_child_put(node, sec, slot, false);
+}
+
+void gpool_free_frame(struct gpool_node *node, struct gpool_owner *owner,
+		      struct gpool_section *sec, unsigned int slot,
+		      unsigned int idx)
+{
+	struct gpool_owner_node *on = &owner->node[node->nid];
+
+	lockdep_assert_held(&node->lock);
+
+	gpool_frame_disown(gpool_sec_block(sec, slot), idx);
+	node->allocated[GPOOL_LVL_4K]--;
+	on->held[GPOOL_LVL_4K]--;
+	gpool_resv_credit(node, on, GPOOL_LVL_4K, 1);
+	gpool_frame_put(node, sec, slot, idx, false);
+}
+
+/*
+ * An allocated frame leaves its owner without going back to its
+ * reservation: it goes bad (bad.c does the rest).
+ */
+void gpool_frame_lose(struct gpool_node *node, struct gpool_owner *owner,
+		      struct gpool_block *blk, unsigned int idx)
+{
+	lockdep_assert_held(&node->lock);
+
+	gpool_frame_disown(blk, idx);
+	node->allocated[GPOOL_LVL_4K]--;
+	owner->node[node->nid].held[GPOOL_LVL_4K]--;
 }
 
 static bool gpool_policy_valid(const struct gpool_policy *policy)
