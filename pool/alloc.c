@@ -6,6 +6,7 @@
 #include "pool_internal.h"
 #include "pool_types.h"
 #include "buddy.h"
+#include "policy.h"
 #include "resv.h"
 #include "spare.h"
 
@@ -171,8 +172,8 @@ static int gpool_alloc_try(struct gpool_owner *owner, unsigned int nid,
 	int err = gpool_alloc_node(owner, gpool_node_get(owner->pool, nid),
 				   lvl, unit);
 
-	if (!err && owner->policy.mode == GPOOL_MODE_INTERLEAVE)
-		WRITE_ONCE(owner->next, nid + 1);
+	if (!err)
+		gpool_owner_placed(owner, nid);
 	return err;
 }
 

@@ -200,6 +200,8 @@ struct gpool_node {
 	struct gpool_frames *spare[GPOOL_NR_SPARE];
 };
 
+struct gpool_policy_ops;
+
 struct gpool_owner_node {
 	u64 resv[GPOOL_NR_LVLS];	/* units promised, not allocated */
 	u64 held[GPOOL_NR_LVLS];	/* units allocated */
@@ -212,6 +214,7 @@ struct gpool_owner {
 	unsigned int max_order;
 	unsigned int next;		/* interleave cursor */
 	struct gpool_policy policy;
+	const struct gpool_policy_ops *ops;	/* policy.c: policy->mode's */
 	/* Each entry is protected by the lock of that node. */
 	struct gpool_owner_node node[GPOOL_MAX_NODES];
 };

@@ -25,8 +25,6 @@ void gpool_free_frame(struct gpool_node *node, struct gpool_owner *owner,
 		      unsigned int idx);
 void gpool_frame_lose(struct gpool_node *node, struct gpool_owner *owner,
 		      struct gpool_block *blk, unsigned int idx);
-unsigned int gpool_owner_nodes(struct gpool_owner *owner, unsigned int *nids);
-int gpool_owner_first_node(struct gpool_owner *owner, bool *only);
 
 /*
  * Level of the promised unit that an allocation of level @lvl uses up: @lvl
