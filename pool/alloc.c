@@ -5,8 +5,11 @@
  */
 #include "pool_internal.h"
 #include "pool_types.h"
+#include "alloc.h"
+#include "bad.h"
 #include "buddy.h"
 #include "policy.h"
+#include "range.h"
 #include "resv.h"
 #include "spare.h"
 

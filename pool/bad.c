@@ -13,7 +13,9 @@
  */
 #include "pool_internal.h"
 #include "pool_types.h"
+#include "bad.h"
 #include "buddy.h"
+#include "range.h"
 #include "resv.h"
 #include "spare.h"
 

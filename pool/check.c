@@ -5,6 +5,7 @@
  */
 #include "pool_internal.h"
 #include "pool_types.h"
+#include "range.h"
 #include "resv.h"
 
 /* What the walk found on one node. */

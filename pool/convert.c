@@ -8,7 +8,10 @@
  */
 #include "pool_internal.h"
 #include "pool_types.h"
+#include "alloc.h"
+#include "bad.h"
 #include "buddy.h"
+#include "range.h"
 #include "resv.h"
 #include "spare.h"
 

@@ -3,6 +3,10 @@
  * Private data structures of pool/.  Nothing outside pool/ (and its tests)
  * includes this file.  See docs/design/pool.md for the pictures.
  *
+ * Types only: structures, constants, and inline accessors that compute a
+ * field or an address.  What a file of pool/ offers the others is declared
+ * in the header of the same name (buddy.c: buddy.h), logic included.
+ *
  * A range added to the pool is cut into 1G windows ("sections") and 2M
  * "blocks".  Three levels of state, each only as detailed as needed:
  *
@@ -295,24 +299,5 @@ static inline struct gpool_node *gpool_node_get(struct gpool *pool,
 	/* Pairs with smp_store_release() in gpool_add_range(). */
 	return smp_load_acquire(&pool->nodes[nid]);
 }
-
-/* range.c: pool, ranges, nodes, pfn lookup and locking */
-int gpool_locate(struct gpool *pool, u64 pfn, struct gpool_loc *loc);
-int gpool_lock_pfn(struct gpool *pool, u64 pfn, unsigned int nr_frames,
-		   struct gpool_loc *loc);
-void gpool_unlock_pfn(struct gpool *pool, struct gpool_loc *loc);
-
-/* alloc.c: allocated units, node lock held */
-bool gpool_frame_allocated(struct gpool_node *node,
-			   const struct gpool_section *sec,
-			   const struct gpool_block *blk, unsigned int slot,
-			   unsigned int idx);
-int gpool_check_unit(const struct gpool_loc *loc, int lvl, u32 id);
-
-/* bad.c: bad frames */
-bool gpool_poison_in(struct gpool_node *node, u64 pfn, u64 nr_pages);
-bool gpool_bad_in(struct gpool_node *node, u64 pfn, u64 nr_pages);
-void gpool_free_poisoned(struct gpool_node *node, struct gpool_owner *owner,
-			 struct gpool_loc *loc, int lvl);
 
 #endif /* __GPOOL_POOL_TYPES_H */

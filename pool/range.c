@@ -6,6 +6,7 @@
 #include "pool_internal.h"
 #include "pool_types.h"
 #include "buddy.h"
+#include "range.h"
 #include "resv.h"
 #include "spare.h"
 
