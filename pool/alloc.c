@@ -1,28 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Allocating and freeing units: node choice by policy, choice of the
- * source unit, reservation use, owner accounting and input validation.
+ * source unit and input validation; the owner's accounting is resv.c's.
  */
 #include "pool_internal.h"
 #include "pool_types.h"
+#include "alloc.h"
+#include "bad.h"
+#include "buddy.h"
+#include "policy.h"
+#include "range.h"
+#include "resv.h"
+#include "spare.h"
 
 /* "Pick any" for the slot and frame arguments of gpool_take(). */
 #define GPOOL_ANY	GPOOL_SLOTS
-
-/*
- * A frame just taken by @id: the first allocated frame of a child decides
- * the child's primary owner; frames of other owners are marked in aux.
- */
-static void gpool_frame_own(struct gpool_section *sec, struct gpool_block *blk,
-			    unsigned int idx, u32 id)
-{
-	if (gpool_blk_nr_alloc(blk) == 1)
-		blk->owner = gpool_sec_claim(sec, id) ? GPOOL_OWNER_NONE : id;
-	if (gpool_blk_owner(sec, blk) == id)
-		blk->nr_primary++;
-	else
-		__set_bit(idx, blk->frames->aux);
-}
 
 /* Is frame @idx of a split child allocated (to anyone)?  Node lock held. */
 bool gpool_frame_allocated(struct gpool_node *node,
@@ -35,19 +27,6 @@ bool gpool_frame_allocated(struct gpool_node *node,
 	if (!test_bit(idx, blk->frames->aux) || !blk->nr_bad)
 		return true;
 	return !gpool_bad_in(node, gpool_slot_pfn(sec, slot) + idx, 1);
-}
-
-/*
- * An allocated frame is about to be freed or go bad.  Frames of owners
- * other than the primary are only told apart from each other by count.
- */
-static void gpool_frame_disown(struct gpool_block *blk, unsigned int idx)
-{
-	if (!test_bit(idx, blk->frames->aux))
-		blk->nr_primary--;
-	__clear_bit(idx, blk->frames->aux);
-	if (gpool_blk_nr_alloc(blk) == 1)
-		blk->owner = GPOOL_OWNER_NONE;
 }
 
 /*
@@ -140,8 +119,7 @@ static void gpool_take(struct gpool_node *node, struct gpool_owner *owner,
 	gpool_frame_own(sec, blk, idx, owner->id);
 	unit->pfn = gpool_slot_pfn(sec, slot) + idx;
 out:
-	node->allocated[lvl]++;
-	owner->node[node->nid].held[lvl]++;
+	gpool_held_take(node, &owner->node[node->nid], lvl);
 	unit->order = gpool_lvl_order(lvl);
 	unit->nid = node->nid;
 	unit->flags = zero ? GPOOL_UNIT_ZERO : 0;
@@ -197,8 +175,8 @@ static int gpool_alloc_try(struct gpool_owner *owner, unsigned int nid,
 	int err = gpool_alloc_node(owner, gpool_node_get(owner->pool, nid),
 				   lvl, unit);
 
-	if (!err && owner->policy.mode == GPOOL_MODE_INTERLEAVE)
-		WRITE_ONCE(owner->next, nid + 1);
+	if (!err)
+		gpool_owner_placed(owner, nid);
 	return err;
 }
 
@@ -313,51 +291,6 @@ out_unlock:
 	return err;
 }
 
-void gpool_free_whole(struct gpool_node *node, struct gpool_owner *owner,
-		      struct gpool_section *sec)
-{
-	struct gpool_owner_node *on = &owner->node[node->nid];
-
-	lockdep_assert_held(&node->lock);
-
-	node->allocated[GPOOL_LVL_1G]--;
-	on->held[GPOOL_LVL_1G]--;
-	gpool_resv_credit(node, on, GPOOL_LVL_1G, 1);
-	gpool_whole_add(node, sec, false);
-}
-
-void gpool_free_child(struct gpool_node *node, struct gpool_owner *owner,
-		      struct gpool_section *sec, unsigned int slot)
-{
-	struct gpool_owner_node *on = &owner->node[node->nid];
-	struct gpool_block *blk = gpool_sec_block(sec, slot);
-
-	lockdep_assert_held(&node->lock);
-
-	if (blk->owner == GPOOL_OWNER_NONE)
-		sec->nr_primary--;
-	blk->owner = GPOOL_OWNER_NONE;
-	node->allocated[GPOOL_LVL_2M]--;
-	on->held[GPOOL_LVL_2M]--;
-	gpool_resv_credit(node, on, GPOOL_LVL_2M, 1);
-	gpool_child_put(node, sec, slot, false);
-}
-
-void gpool_free_frame(struct gpool_node *node, struct gpool_owner *owner,
-		      struct gpool_section *sec, unsigned int slot,
-		      unsigned int idx)
-{
-	struct gpool_owner_node *on = &owner->node[node->nid];
-
-	lockdep_assert_held(&node->lock);
-
-	gpool_frame_disown(gpool_sec_block(sec, slot), idx);
-	node->allocated[GPOOL_LVL_4K]--;
-	on->held[GPOOL_LVL_4K]--;
-	gpool_resv_credit(node, on, GPOOL_LVL_4K, 1);
-	gpool_frame_put(node, sec, slot, idx, false);
-}
-
 /*
  * Is there an allocated unit of level @lvl at @loc, and is it @id's?
  * Return: 0, -ENOENT or -EPERM.
@@ -387,24 +320,6 @@ int gpool_check_unit(const struct gpool_loc *loc, int lvl, u32 id)
 			return gpool_blk_owner(sec, blk) != id ? 0 : -EPERM;
 		return gpool_blk_owner(sec, blk) == id ? 0 : -EPERM;
 	}
-}
-
-/* An allocated frame goes out of service instead of being freed. */
-void gpool_frame_bad(struct gpool_node *node, struct gpool_owner *owner,
-		     struct gpool_section *sec, unsigned int slot,
-		     unsigned int idx, struct gpool_poison *p)
-{
-	struct gpool_block *blk = gpool_sec_block(sec, slot);
-
-	lockdep_assert_held(&node->lock);
-
-	gpool_frame_disown(blk, idx);
-	__set_bit(idx, blk->frames->aux);
-	blk->nr_bad++;
-	node->allocated[GPOOL_LVL_4K]--;
-	owner->node[node->nid].held[GPOOL_LVL_4K]--;
-	list_add_tail(&p->link, &node->bad);
-	node->bad_pages++;
 }
 
 int gpool_free(struct gpool_owner *owner, u64 pfn, unsigned int order)

@@ -13,6 +13,11 @@
  */
 #include "pool_internal.h"
 #include "pool_types.h"
+#include "bad.h"
+#include "buddy.h"
+#include "range.h"
+#include "resv.h"
+#include "spare.h"
 
 static bool gpool_list_has(struct list_head *head, u64 pfn, u64 nr_pages)
 {
@@ -40,6 +45,23 @@ bool gpool_bad_in(struct gpool_node *node, u64 pfn, u64 nr_pages)
 	return gpool_list_has(&node->bad, pfn, nr_pages);
 }
 
+/* An allocated frame goes out of service instead of being freed. */
+static void gpool_frame_bad(struct gpool_node *node,
+			    struct gpool_owner *owner,
+			    struct gpool_section *sec, unsigned int slot,
+			    unsigned int idx, struct gpool_poison *p)
+{
+	struct gpool_block *blk = gpool_sec_block(sec, slot);
+
+	lockdep_assert_held(&node->lock);
+
+	gpool_frame_lose(node, owner, blk, idx);
+	__set_bit(idx, blk->frames->aux);
+	blk->nr_bad++;
+	list_add_tail(&p->link, &node->bad);
+	node->bad_pages++;
+}
+
 /*
  * Free the allocated unit at @loc, of level @lvl, which contains frames
  * waiting to go bad: split it so that each of them is a 4K unit, take those
@@ -58,8 +80,7 @@ void gpool_free_poisoned(struct gpool_node *node, struct gpool_owner *owner,
 
 	if (lvl == GPOOL_LVL_1G) {
 		gpool_sec_split_alloc(node, sec);
-		on->held[GPOOL_LVL_1G]--;
-		on->held[GPOOL_LVL_2M] += GPOOL_SLOTS;
+		gpool_held_split(on, GPOOL_LVL_1G);
 		first = 0;
 		last = GPOOL_SLOTS - 1;
 	} else {
@@ -83,8 +104,7 @@ void gpool_free_poisoned(struct gpool_node *node, struct gpool_owner *owner,
 		if (!blk->frames) {
 			gpool_block_split_alloc(node, sec, slot, p->frames);
 			p->frames = NULL;
-			on->held[GPOOL_LVL_2M]--;
-			on->held[GPOOL_LVL_4K] += GPOOL_SLOTS;
+			gpool_held_split(on, GPOOL_LVL_2M);
 		} else {
 			gpool_frames_put(node, p->frames);
 			p->frames = NULL;

@@ -12,6 +12,8 @@
  */
 #include "pool_internal.h"
 #include "pool_types.h"
+#include "buddy.h"
+#include "spare.h"
 
 /*
  * Pick a set bit of @avail, preferring one also set (@want) or clear

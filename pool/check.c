@@ -5,6 +5,8 @@
  */
 #include "pool_internal.h"
 #include "pool_types.h"
+#include "range.h"
+#include "resv.h"
 
 /* What the walk found on one node. */
 struct gpool_tally {

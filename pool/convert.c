@@ -8,6 +8,12 @@
  */
 #include "pool_internal.h"
 #include "pool_types.h"
+#include "alloc.h"
+#include "bad.h"
+#include "buddy.h"
+#include "range.h"
+#include "resv.h"
+#include "spare.h"
 
 /* Level of the allocated unit at @loc, or -ENOENT if it is not allocated. */
 static int gpool_unit_lvl(const struct gpool_loc *loc)
@@ -65,8 +71,7 @@ static void gpool_split_child(struct gpool_node *node,
 	if (!gpool_child_allocated(sec, gpool_sec_block(sec, slot), slot))
 		return;
 	gpool_block_split_alloc(node, sec, slot, gpool_frames_get(node));
-	on->held[GPOOL_LVL_2M]--;
-	on->held[GPOOL_LVL_4K] += GPOOL_SLOTS;
+	gpool_held_split(on, GPOOL_LVL_2M);
 	info->nr_4k += GPOOL_SLOTS;
 }
 
@@ -119,8 +124,7 @@ int gpool_split(struct gpool_owner *owner, u64 pfn, u64 nr_pages,
 		   (pfn != sec->pfn || end != sec->pfn + GPOOL_SEC_PAGES);
 	if (split_1g) {
 		gpool_sec_split_alloc(node, sec);
-		on->held[GPOOL_LVL_1G]--;
-		on->held[GPOOL_LVL_2M] += GPOOL_SLOTS;
+		gpool_held_split(on, GPOOL_LVL_1G);
 	}
 	split_first = !IS_ALIGNED(pfn, GPOOL_BLK_PAGES);
 	if (split_first)
@@ -154,8 +158,7 @@ static void gpool_merge_child(struct gpool_node *node,
 	struct gpool_owner_node *on = &owner->node[node->nid];
 
 	gpool_block_merge_alloc(node, sec, slot);
-	on->held[GPOOL_LVL_4K] -= GPOOL_SLOTS;
-	on->held[GPOOL_LVL_2M]++;
+	gpool_held_merge(on, GPOOL_LVL_2M);
 	info->nr_4k += GPOOL_SLOTS;
 }
 
@@ -211,8 +214,7 @@ static int gpool_merge_1g(struct gpool_node *node, struct gpool_owner *owner,
 	for_each_set_bit(slot, sec->split_map, GPOOL_SLOTS)
 		gpool_merge_child(node, owner, sec, slot, info);
 	gpool_sec_merge_alloc(node, sec);
-	on->held[GPOOL_LVL_2M] -= GPOOL_SLOTS;
-	on->held[GPOOL_LVL_1G]++;
+	gpool_held_merge(on, GPOOL_LVL_1G);
 	info->nr_2m = GPOOL_SLOTS;
 	info->order = GPOOL_ORDER_1G;
 	return 0;

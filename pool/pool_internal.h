@@ -10,6 +10,7 @@
 #define __GPOOL_POOL_INTERNAL_H
 
 #include <linux/align.h>
+#include <linux/array_size.h>
 #include <linux/bitmap.h>
 #include <linux/bitops.h>
 #include <linux/bug.h>

@@ -3,6 +3,10 @@
  * Private data structures of pool/.  Nothing outside pool/ (and its tests)
  * includes this file.  See docs/design/pool.md for the pictures.
  *
+ * Types only: structures, constants, and inline accessors that compute a
+ * field or an address.  What a file of pool/ offers the others is declared
+ * in the header of the same name (buddy.c: buddy.h), logic included.
+ *
  * A range added to the pool is cut into 1G windows ("sections") and 2M
  * "blocks".  Three levels of state, each only as detailed as needed:
  *
@@ -200,6 +204,8 @@ struct gpool_node {
 	struct gpool_frames *spare[GPOOL_NR_SPARE];
 };
 
+struct gpool_policy_ops;
+
 struct gpool_owner_node {
 	u64 resv[GPOOL_NR_LVLS];	/* units promised, not allocated */
 	u64 held[GPOOL_NR_LVLS];	/* units allocated */
@@ -212,6 +218,7 @@ struct gpool_owner {
 	unsigned int max_order;
 	unsigned int next;		/* interleave cursor */
 	struct gpool_policy policy;
+	const struct gpool_policy_ops *ops;	/* policy.c: policy->mode's */
 	/* Each entry is protected by the lock of that node. */
 	struct gpool_owner_node node[GPOOL_MAX_NODES];
 };
@@ -292,132 +299,5 @@ static inline struct gpool_node *gpool_node_get(struct gpool *pool,
 	/* Pairs with smp_store_release() in gpool_add_range(). */
 	return smp_load_acquire(&pool->nodes[nid]);
 }
-
-/* range.c: pool, ranges, nodes, locking, split-metadata cache */
-int gpool_locate(struct gpool *pool, u64 pfn, struct gpool_loc *loc);
-int gpool_lock_pfn(struct gpool *pool, u64 pfn, unsigned int nr_frames,
-		   struct gpool_loc *loc);
-void gpool_unlock_pfn(struct gpool *pool, struct gpool_loc *loc);
-int gpool_node_lock(struct gpool_node *node, unsigned int nr_frames);
-void gpool_node_unlock(struct gpool_node *node);
-struct gpool_frames *gpool_frames_get(struct gpool_node *node);
-void gpool_frames_put(struct gpool_node *node, struct gpool_frames *frames);
-
-/* buddy.c: state transitions, node lock held */
-void gpool_whole_add(struct gpool_node *node, struct gpool_section *sec,
-		     bool zero);
-void gpool_whole_del(struct gpool_node *node, struct gpool_section *sec);
-void gpool_sec_split_free(struct gpool_node *node, struct gpool_section *sec);
-void gpool_sec_split_alloc(struct gpool_node *node,
-			   struct gpool_section *sec);
-void gpool_sec_merge_alloc(struct gpool_node *node,
-			   struct gpool_section *sec);
-bool gpool_child_take(struct gpool_node *node, struct gpool_section *sec,
-		      unsigned int slot);
-void gpool_child_put(struct gpool_node *node, struct gpool_section *sec,
-		     unsigned int slot, bool zero);
-void gpool_block_split_free(struct gpool_node *node,
-			    struct gpool_section *sec, unsigned int slot,
-			    struct gpool_frames *frames);
-void gpool_block_split_alloc(struct gpool_node *node,
-			     struct gpool_section *sec, unsigned int slot,
-			     struct gpool_frames *frames);
-void gpool_block_merge_alloc(struct gpool_node *node,
-			     struct gpool_section *sec, unsigned int slot);
-bool gpool_frame_take(struct gpool_node *node, struct gpool_section *sec,
-		      unsigned int slot, unsigned int idx);
-void gpool_frame_put(struct gpool_node *node, struct gpool_section *sec,
-		     unsigned int slot, unsigned int idx, bool zero);
-bool gpool_sec_claim(struct gpool_section *sec, u32 id);
-unsigned int gpool_find_pref(const unsigned long *avail,
-			     const unsigned long *pref, bool want);
-
-/* resv.c: reservations and the capacity invariant, node lock held */
-bool gpool_feasible(const struct gpool_node *node, const s64 *df,
-		    const s64 *dr);
-bool gpool_alloc_feasible_slow(const struct gpool_node *node, int lvl,
-			       int src, int rl);
-void gpool_resv_credit(struct gpool_node *node, struct gpool_owner_node *on,
-		       int lvl, u64 nr);
-unsigned int gpool_owner_nodes(struct gpool_owner *owner, unsigned int *nids);
-int gpool_owner_first_node(struct gpool_owner *owner, bool *only);
-
-/*
- * Reservation accounting of one allocation, inline for the allocation fast
- * paths (resv.c explains the capacity invariant).
- */
-
-/*
- * Level of the promised unit that an allocation of level @lvl uses up: @lvl
- * if the owner has one on this node, else the smallest larger level it has
- * one of, which is broken up; GPOOL_NR_LVLS if it has none.  Node lock held.
- */
-static inline int gpool_resv_lvl(const struct gpool_owner_node *on, int lvl)
-{
-	while (lvl < GPOOL_NR_LVLS && !on->resv[lvl])
-		lvl++;
-	return lvl;
-}
-
-/*
- * Can an allocation of level @lvl take a free unit of level @src and use up
- * a promised unit of level @rl (GPOOL_NR_LVLS: none)?  Node lock held.
- */
-static inline bool gpool_alloc_feasible(const struct gpool_node *node,
-					int lvl, int src, int rl)
-{
-	/*
-	 * Using up a promised unit of the level of the free unit taken
-	 * lowers both sides of one inequality by one, so the invariant holds
-	 * afterwards if it held before, which it does unless frames went bad.
-	 */
-	if (src == lvl && rl == lvl && !node->bad_pages)
-		return true;
-	/*
-	 * Nothing promised on the node: the invariant is 0 <= free[], and
-	 * taking a free unit apart keeps every free[] >= 0.
-	 */
-	if (!(node->resv[GPOOL_LVL_4K] | node->resv[GPOOL_LVL_2M] |
-	      node->resv[GPOOL_LVL_1G]))
-		return true;
-	return gpool_alloc_feasible_slow(node, lvl, src, rl);
-}
-
-/* Use up the promised unit of level @rl for an allocation of level @lvl. */
-static inline void gpool_resv_draw(struct gpool_node *node,
-				   struct gpool_owner_node *on, int lvl, int rl)
-{
-	if (rl == GPOOL_NR_LVLS)
-		return;
-	node->resv[rl]--;
-	on->resv[rl]--;
-	while (--rl >= lvl) {
-		node->resv[rl] += GPOOL_SLOTS - 1;
-		on->resv[rl] += GPOOL_SLOTS - 1;
-	}
-}
-
-/* alloc.c: owner-side transitions, node lock held */
-void gpool_free_whole(struct gpool_node *node, struct gpool_owner *owner,
-		      struct gpool_section *sec);
-void gpool_free_child(struct gpool_node *node, struct gpool_owner *owner,
-		      struct gpool_section *sec, unsigned int slot);
-void gpool_free_frame(struct gpool_node *node, struct gpool_owner *owner,
-		      struct gpool_section *sec, unsigned int slot,
-		      unsigned int idx);
-void gpool_frame_bad(struct gpool_node *node, struct gpool_owner *owner,
-		     struct gpool_section *sec, unsigned int slot,
-		     unsigned int idx, struct gpool_poison *p);
-bool gpool_frame_allocated(struct gpool_node *node,
-			   const struct gpool_section *sec,
-			   const struct gpool_block *blk, unsigned int slot,
-			   unsigned int idx);
-int gpool_check_unit(const struct gpool_loc *loc, int lvl, u32 id);
-
-/* bad.c: bad frames */
-bool gpool_poison_in(struct gpool_node *node, u64 pfn, u64 nr_pages);
-bool gpool_bad_in(struct gpool_node *node, u64 pfn, u64 nr_pages);
-void gpool_free_poisoned(struct gpool_node *node, struct gpool_owner *owner,
-			 struct gpool_loc *loc, int lvl);
 
 #endif /* __GPOOL_POOL_TYPES_H */

@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Pool lifetime, ranges and nodes: adding and removing frames, finding the
- * metadata of a pfn, and the per-node cache of split metadata.
+ * metadata of a pfn and locking its node.
  */
 #include "pool_internal.h"
 #include "pool_types.h"
+#include "buddy.h"
+#include "range.h"
+#include "resv.h"
+#include "spare.h"
 
 struct gpool *gpool_create(void)
 {
@@ -34,8 +38,7 @@ static void gpool_free_node(struct gpool_node *node)
 {
 	struct gpool_poison *p, *tmp;
 
-	while (node->nr_spare)
-		kfree(node->spare[--node->nr_spare]);
+	gpool_spare_release(node);
 	list_for_each_entry_safe(p, tmp, &node->poison, link) {
 		kfree(p->frames);
 		kfree(p);
@@ -115,38 +118,6 @@ int gpool_locate(struct gpool *pool, u64 pfn, struct gpool_loc *loc)
 }
 
 /*
- * Lock @node with at least @nr_frames split metadata structures in its
- * spare cache, allocating them with the lock dropped.
- *
- * Return: 0 with the lock held, or -ENOMEM without it.
- */
-int gpool_node_lock(struct gpool_node *node, unsigned int nr_frames)
-{
-	spin_lock(&node->lock);
-	while (node->nr_spare < nr_frames) {
-		struct gpool_frames *frames;
-
-		spin_unlock(&node->lock);
-		frames = kmalloc(sizeof(*frames), GFP_KERNEL);
-		if (!frames)
-			return -ENOMEM;
-		spin_lock(&node->lock);
-		if (node->nr_spare < GPOOL_NR_SPARE) {
-			node->spare[node->nr_spare++] = frames;
-			node->meta_bytes += sizeof(*frames);
-		} else {
-			kfree(frames);
-		}
-	}
-	return 0;
-}
-
-void gpool_node_unlock(struct gpool_node *node)
-{
-	spin_unlock(&node->lock);
-}
-
-/*
  * Find @pfn and lock its node with @nr_frames split metadata structures
  * cached.  The cache is filled with no lock held: ranges_lock is a spinning
  * lock too.  On success both pool->ranges_lock (read) and the node lock are
@@ -168,10 +139,8 @@ int gpool_lock_pfn(struct gpool *pool, u64 pfn, unsigned int nr_frames,
 			return err;
 		}
 		node = loc->node;
-		spin_lock(&node->lock);
-		if (node->nr_spare >= nr_frames)
+		if (gpool_node_lock_cached(node, nr_frames))
 			return 0;
-		spin_unlock(&node->lock);
 		read_unlock(&pool->ranges_lock);
 		/* Nodes live as long as the pool. */
 		err = gpool_node_lock(node, nr_frames);
@@ -185,28 +154,6 @@ void gpool_unlock_pfn(struct gpool *pool, struct gpool_loc *loc)
 {
 	spin_unlock(&loc->node->lock);
 	read_unlock(&pool->ranges_lock);
-}
-
-/* Take split metadata the caller made sure was cached. */
-struct gpool_frames *gpool_frames_get(struct gpool_node *node)
-{
-	lockdep_assert_held(&node->lock);
-
-	if (WARN_ON_ONCE(!node->nr_spare))
-		return NULL;
-	return node->spare[--node->nr_spare];
-}
-
-void gpool_frames_put(struct gpool_node *node, struct gpool_frames *frames)
-{
-	lockdep_assert_held(&node->lock);
-
-	if (node->nr_spare < GPOOL_NR_SPARE) {
-		node->spare[node->nr_spare++] = frames;
-		return;
-	}
-	node->meta_bytes -= sizeof(*frames);
-	kfree(frames);
 }
 
 static struct gpool_node *gpool_node_alloc(int nid)

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Owners and reservations.
+ * Owners and their accounting: creating and destroying owners, reserving,
+ * and every transition of the units an owner holds (held[]) or was
+ * promised (resv[]) on a node, with the node's allocated[] and resv[]
+ * counts: resv.h inline for the allocation fast paths, here for freeing,
+ * losing a frame and reserving.
  *
  * DOC: capacity invariant
  *
@@ -22,6 +26,9 @@
  */
 #include "pool_internal.h"
 #include "pool_types.h"
+#include "buddy.h"
+#include "policy.h"
+#include "resv.h"
 
 /*
  * Spare capacity of @node at each level after applying @df to free[] and
@@ -103,8 +110,8 @@ bool gpool_alloc_feasible_slow(const struct gpool_node *node, int lvl,
 }
 
 /* Freed units go back to the owner's reservation. */
-void gpool_resv_credit(struct gpool_node *node, struct gpool_owner_node *on,
-		       int lvl, u64 nr)
+static void gpool_resv_credit(struct gpool_node *node,
+			      struct gpool_owner_node *on, int lvl, u64 nr)
 {
 	lockdep_assert_held(&node->lock);
 
@@ -112,26 +119,86 @@ void gpool_resv_credit(struct gpool_node *node, struct gpool_owner_node *on,
 	on->resv[lvl] += nr;
 }
 
-static bool gpool_policy_valid(const struct gpool_policy *policy)
+/*
+ * An allocated frame is about to be freed or go bad.  Frames of owners
+ * other than the primary are only told apart from each other by count.
+ */
+static void gpool_frame_disown(struct gpool_block *blk, unsigned int idx)
 {
-	switch (policy->mode) {
-	case GPOOL_MODE_BIND:
-	case GPOOL_MODE_INTERLEAVE:
-		return !bitmap_empty(policy->nodes, GPOOL_MAX_NODES);
-	case GPOOL_MODE_PREFERRED:
-		return policy->preferred >= 0 &&
-		       policy->preferred < GPOOL_MAX_NODES;
-	}
-	return false;
+	if (!test_bit(idx, blk->frames->aux))
+		blk->nr_primary--;
+	__clear_bit(idx, blk->frames->aux);
+	if (gpool_blk_nr_alloc(blk) == 1)
+		blk->owner = GPOOL_OWNER_NONE;
+}
+
+void gpool_free_whole(struct gpool_node *node, struct gpool_owner *owner,
+		      struct gpool_section *sec)
+{
+	struct gpool_owner_node *on = &owner->node[node->nid];
+
+	lockdep_assert_held(&node->lock);
+
+	node->allocated[GPOOL_LVL_1G]--;
+	on->held[GPOOL_LVL_1G]--;
+	gpool_resv_credit(node, on, GPOOL_LVL_1G, 1);
+	gpool_whole_add(node, sec, false);
+}
+
+void gpool_free_child(struct gpool_node *node, struct gpool_owner *owner,
+		      struct gpool_section *sec, unsigned int slot)
+{
+	struct gpool_owner_node *on = &owner->node[node->nid];
+	struct gpool_block *blk = gpool_sec_block(sec, slot);
+
+	lockdep_assert_held(&node->lock);
+
+	if (blk->owner == GPOOL_OWNER_NONE)
+		sec->nr_primary--;
+	blk->owner = GPOOL_OWNER_NONE;
+	node->allocated[GPOOL_LVL_2M]--;
+	on->held[GPOOL_LVL_2M]--;
+	gpool_resv_credit(node, on, GPOOL_LVL_2M, 1);
+	gpool_child_put(node, sec, slot, false);
+}
+
+void gpool_free_frame(struct gpool_node *node, struct gpool_owner *owner,
+		      struct gpool_section *sec, unsigned int slot,
+		      unsigned int idx)
+{
+	struct gpool_owner_node *on = &owner->node[node->nid];
+
+	lockdep_assert_held(&node->lock);
+
+	gpool_frame_disown(gpool_sec_block(sec, slot), idx);
+	node->allocated[GPOOL_LVL_4K]--;
+	on->held[GPOOL_LVL_4K]--;
+	gpool_resv_credit(node, on, GPOOL_LVL_4K, 1);
+	gpool_frame_put(node, sec, slot, idx, false);
+}
+
+/*
+ * An allocated frame leaves its owner without going back to its
+ * reservation: it goes bad (bad.c does the rest).
+ */
+void gpool_frame_lose(struct gpool_node *node, struct gpool_owner *owner,
+		      struct gpool_block *blk, unsigned int idx)
+{
+	lockdep_assert_held(&node->lock);
+
+	gpool_frame_disown(blk, idx);
+	node->allocated[GPOOL_LVL_4K]--;
+	owner->node[node->nid].held[GPOOL_LVL_4K]--;
 }
 
 struct gpool_owner *gpool_owner_create(struct gpool *pool,
 				       const struct gpool_policy *policy,
 				       unsigned int max_order)
 {
+	const struct gpool_policy_ops *ops = gpool_policy_lookup(policy);
 	struct gpool_owner *owner;
 
-	if (gpool_order_lvl(max_order) < 0 || !gpool_policy_valid(policy))
+	if (gpool_order_lvl(max_order) < 0 || !ops)
 		return ERR_PTR(-EINVAL);
 
 	owner = kzalloc(sizeof(*owner), GFP_KERNEL);
@@ -140,6 +207,7 @@ struct gpool_owner *gpool_owner_create(struct gpool *pool,
 	owner->pool = pool;
 	owner->max_order = max_order;
 	owner->policy = *policy;
+	owner->ops = ops;
 
 	mutex_lock(&pool->lock);
 	if (++pool->next_owner_id == GPOOL_OWNER_NONE)
@@ -230,59 +298,6 @@ static void gpool_resv_untake(struct gpool_owner *owner, unsigned int n,
 	spin_unlock(&node->lock);
 }
 
-/*
- * The nodes of @pool that @policy allows: for PREFERRED the preferred node
- * (if the pool has it) and the mask, or every node if the mask is empty.
- * Return: whether the preferred node is one of them.
- */
-static bool gpool_policy_mask(struct gpool *pool,
-			      const struct gpool_policy *policy,
-			      unsigned long *mask)
-{
-	if (policy->mode == GPOOL_MODE_PREFERRED &&
-	    bitmap_empty(policy->nodes, GPOOL_MAX_NODES))
-		bitmap_copy(mask, pool->node_mask, GPOOL_MAX_NODES);
-	else
-		bitmap_and(mask, pool->node_mask, policy->nodes,
-			   GPOOL_MAX_NODES);
-	if (policy->mode != GPOOL_MODE_PREFERRED ||
-	    !test_bit(policy->preferred, pool->node_mask))
-		return false;
-	__set_bit(policy->preferred, mask);
-	return true;
-}
-
-/*
- * The pool's nodes a policy allows, in the order they should be tried;
- * interleaving starts at node @start.
- * Return: the number of entries written to @nids.
- */
-static unsigned int gpool_policy_nodes(struct gpool *pool,
-				       const struct gpool_policy *policy,
-				       unsigned int start, unsigned int *nids)
-{
-	DECLARE_BITMAP(mask, GPOOL_MAX_NODES);
-	unsigned int n, nr = 0;
-
-	if (gpool_policy_mask(pool, policy, mask)) {
-		nids[nr++] = policy->preferred;
-		__clear_bit(policy->preferred, mask);
-	}
-	if (policy->mode == GPOOL_MODE_INTERLEAVE) {
-		start %= GPOOL_MAX_NODES;
-		for (n = find_next_bit(mask, GPOOL_MAX_NODES, start);
-		     n < GPOOL_MAX_NODES;
-		     n = find_next_bit(mask, GPOOL_MAX_NODES, n + 1))
-			nids[nr++] = n;
-		for_each_set_bit(n, mask, start)
-			nids[nr++] = n;
-	} else {
-		for_each_set_bit(n, mask, GPOOL_MAX_NODES)
-			nids[nr++] = n;
-	}
-	return nr;
-}
-
 int gpool_reserve(struct gpool_owner *owner, u64 size, unsigned int order)
 {
 	u64 got[GPOOL_MAX_NODES] = { 0 };
@@ -295,12 +310,12 @@ int gpool_reserve(struct gpool_owner *owner, u64 size, unsigned int order)
 		return -EINVAL;
 	want = size >> (PAGE_SHIFT + order);
 
-	nr = gpool_policy_nodes(owner->pool, &owner->policy, 0, nids);
+	nr = owner->ops->nodes(owner->pool, &owner->policy, 0, nids);
 	for (i = 0; i < nr; i++)
 		live += !!gpool_node_get(owner->pool, nids[i]);
 	left = want;
 	/* Interleave: an even share per node first, the rest anywhere. */
-	if (owner->policy.mode == GPOOL_MODE_INTERLEAVE && live) {
+	if (owner->ops->spread && live) {
 		share = want / live;
 		for (i = 0; i < nr; i++) {
 			u64 t = gpool_resv_take(owner, nids[i], lvl, share);
@@ -321,38 +336,4 @@ int gpool_reserve(struct gpool_owner *owner, u64 size, unsigned int order)
 	for (i = 0; i < nr; i++)
 		gpool_resv_untake(owner, nids[i], lvl, got[nids[i]]);
 	return -ENOMEM;
-}
-
-/* The nodes to try for one allocation, in policy order. */
-unsigned int gpool_owner_nodes(struct gpool_owner *owner, unsigned int *nids)
-{
-	return gpool_policy_nodes(owner->pool, &owner->policy,
-				  READ_ONCE(owner->next), nids);
-}
-
-/*
- * The first node gpool_owner_nodes() would return, found without building
- * the order; *@only tells whether it is the only one.
- * Return: the node id, or -ENOENT if the policy allows no node of the pool.
- */
-int gpool_owner_first_node(struct gpool_owner *owner, bool *only)
-{
-	const struct gpool_policy *policy = &owner->policy;
-	DECLARE_BITMAP(mask, GPOOL_MAX_NODES);
-	unsigned int n;
-
-	if (gpool_policy_mask(owner->pool, policy, mask))
-		n = policy->preferred;
-	else if (policy->mode == GPOOL_MODE_INTERLEAVE)
-		n = find_next_bit(mask, GPOOL_MAX_NODES,
-				  READ_ONCE(owner->next) % GPOOL_MAX_NODES);
-	else
-		n = GPOOL_MAX_NODES;
-	if (n >= GPOOL_MAX_NODES)
-		n = find_first_bit(mask, GPOOL_MAX_NODES);
-	if (n >= GPOOL_MAX_NODES)
-		return -ENOENT;
-	__clear_bit(n, mask);
-	*only = bitmap_empty(mask, GPOOL_MAX_NODES);
-	return n;
 }

@@ -20,6 +20,8 @@
  */
 #include "pool_internal.h"
 #include "pool_types.h"
+#include "buddy.h"
+#include "range.h"
 
 int gpool_zero_begin(struct gpool *pool, int nid, struct gpool_unit *unit)
 {

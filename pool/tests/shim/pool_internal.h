@@ -52,6 +52,8 @@ typedef long long s64;
 /* <linux/compiler.h> */
 #define likely(x)	__builtin_expect(!!(x), 1)
 #define unlikely(x)	__builtin_expect(!!(x), 0)
+/* <linux/compiler_attributes.h> */
+#define __always_unused	__attribute__((__unused__))
 /* Relaxed atomics: never torn, never merged or invented, like the kernel's. */
 #define READ_ONCE(x)		__atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define WRITE_ONCE(x, v)	__atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
