@@ -55,7 +55,7 @@ totals() {
 }
 
 [ $check -eq 0 ] || echo "TAP version 13"
-meta=$($bench meta) || { echo "not ok 1 budget.meta: $bench meta failed"; exit 1; }
+meta=$("$bench" meta) || { echo "not ok 1 budget.meta: $bench meta failed"; exit 1; }
 echo "$meta" | sed "s/^/$([ $check -eq 0 ] || echo '# ')/"
 # "    1 GiB          13848          79384"; 0: not built (too large).
 # shellcheck disable=SC2086 # word splitting of the table on purpose
@@ -87,7 +87,7 @@ else
 			out=$(mktemp)
 			valgrind --tool=callgrind --callgrind-out-file="$out" \
 				--toggle-collect="bench_op_$op" \
-				$bench op $gib $op $n > "$out.log" 2>&1 || {
+				"$bench" op "$gib" "$op" "$n" > "$out.log" 2>&1 || {
 				sed 's/^/# /' "$out.log"
 				echo "not ok $((nr + 1)) budget.$op: $bench op $gib $op failed"
 				rm -f "$out" "$out.log"
@@ -97,20 +97,28 @@ else
 			shim=$(callgrind_annotate --auto=no "$out" 2>/dev/null |
 				grep -E 'shim\.c:(spin_lock|spin_unlock|read_lock|read_unlock|lock_is_held|shim_map_acquire|shim_map_release) |:pthread_(mutex|rwlock|self|equal)|pthread_mutex_unlock_usercnt' |
 				awk '{ gsub(",", "", $1); s += $1 } END { print s + 0 }')
-			eval "ir_$gib=$((ir / ops_run))"
-			eval "shim_$gib=$((shim / ops_run))"
+			if [ -z "$ops_run" ] || [ "$ops_run" = 0 ] || [ -z "$ir" ]; then
+				echo "not ok $((nr + 1)) budget.$op: no callgrind counts for $op on $gib GiB"
+				rm -f "$out" "$out.log"
+				exit 1
+			fi
+			if [ "$gib" = 1 ]; then
+				ir_1=$((ir / ops_run)) shim_1=$((shim / ops_run))
+			else
+				ir_4t=$((ir / ops_run)) shim_4t=$((shim / ops_run))
+			fi
 			rm -f "$out" "$out.log"
 		done
-		core_1=$((ir_1 - shim_1)) core_4096=$((ir_4096 - shim_4096))
-		ratio=$(awk "BEGIN { printf \"%.2f\", $core_4096 / $core_1 }")
-		printf '# %-8s %8d %8d %8d %8d %8d %6s\n' $op $ir_1 $shim_1 \
-			$core_1 $ir_4096 $core_4096 $ratio
-		result "${op}_1g" $core_1 "$budget_ir"
-		result "${op}_4t" $core_4096 "$budget_ir"
+		core_1=$((ir_1 - shim_1)) core_4t=$((ir_4t - shim_4t))
+		ratio=$(awk "BEGIN { printf \"%.2f\", $core_4t / $core_1 }")
+		printf '# %-8s %8d %8d %8d %8d %8d %6s\n' "$op" "$ir_1" "$shim_1" \
+			"$core_1" "$ir_4t" "$core_4t" "$ratio"
+		result "${op}_1g" "$core_1" "$budget_ir"
+		result "${op}_4t" "$core_4t" "$budget_ir"
 		result "${op}_ratio" "$ratio" "$budget_ratio"
 	done
 fi
 totals
 
-$bench time 1
-$bench time 4096
+"$bench" time 1
+"$bench" time 4096
