@@ -20,8 +20,10 @@ packages=(
 	dwarves python3 rsync ccache git
 	# guest
 	qemu-system-x86 busybox-static
-	# userspace tests: sanitizers, libFuzzer, callgrind
-	clang llvm lld libclang-rt-14-dev valgrind
+	# userspace tests: sanitizers, libFuzzer (pool/tests/Makefile uses
+	# clang-14, else clang; its runtime is libclang-rt-14-dev), callgrind
+	# and callgrind_annotate for the budget check; both are required
+	clang clang-14 llvm lld libclang-rt-14-dev valgrind
 	# benchmarks and NUMA tools used in the guest
 	fio numactl libnuma-dev
 )
