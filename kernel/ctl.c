@@ -50,7 +50,7 @@ static long gpool_ctl_info(void __user *uarg)
 	memset(&args, 0, sizeof(args));
 	if (gpool_nomap)
 		args.pool_flags |= GPOOL_INFO_F_NOMAP;
-	if (gpool_gmem_default_backing())
+	if (gpool_default_backing_on())
 		args.pool_flags |= GPOOL_INFO_F_DEFAULT_BACKING;
 	if (gpool_can_resize())
 		args.pool_flags |= GPOOL_INFO_F_CAN_RESIZE;

@@ -35,6 +35,7 @@
  */
 #define pr_fmt(fmt) "gpool: " fmt
 
+#include <linux/cred.h>
 #include <linux/export.h>
 #include <linux/gpool.h>
 #include <linux/mm.h>
@@ -82,19 +83,74 @@ struct gpool_file {
 	struct gpool_chunk *chunks;
 	/* Indexes whose frame went bad while the file held it (hwpoison). */
 	struct xarray poison;
-	/* Drops KVM's mappings of a range (set by guest_memfd.c). */
-	void (*zap)(void *data, pgoff_t start, pgoff_t end);
-	void *zap_data;
+	/* Reaches KVM's mappings of the file (set by guest_memfd.c). */
+	const struct gpool_mapper *mapper;
+	void *mapper_data;
+	/*
+	 * What the file holds, for GPOOL_IOC_LIST_FILES: units by size
+	 * (GPOOL_SIZE_*) and bytes by node.  Written under @lock, read
+	 * without it, so that listing never waits behind a file that is
+	 * clearing a unit.
+	 */
+	u64 nr_units[GPOOL_NR_SIZES];
+	u64 node_bytes[GPOOL_FILE_NR_NODES];
 
 	/* For GPOOL_IOC_LIST_FILES; set at creation, then constant. */
 	struct list_head link;	/* gpool_files, oldest first */
 	u64 id;
 	struct pid *pid;	/* the creating thread group */
+	kuid_t uid;		/* charged for the size (vm.gpool_user_max_bytes) */
 	char comm[TASK_COMM_LEN];
 	u32 file_flags;		/* GPOOL_FILE_F_* */
 	u32 numa_mode;
 	u64 numa_nodes;
 };
+
+/* GPOOL_SIZE_* of a unit of @order. */
+static unsigned int gpool_size_of(unsigned int order)
+{
+	BUILD_BUG_ON(GPOOL_SIZE_2M != 1 || GPOOL_SIZE_1G != 2);
+	return order == GPOOL_ORDER_1G ? GPOOL_SIZE_1G :
+	       order == GPOOL_ORDER_2M ? GPOOL_SIZE_2M : GPOOL_SIZE_4K;
+}
+
+/* @n more (or fewer) units of @order in the file's counters. */
+static void gpool_count_units(struct gpool_file *gf, unsigned int order,
+			      long n)
+{
+	unsigned int size = gpool_size_of(order);
+
+	lockdep_assert_held(&gf->lock);
+	WRITE_ONCE(gf->nr_units[size], gf->nr_units[size] + n);
+}
+
+/* A unit of @order on @nid came into the file (@sign 1) or left (-1). */
+static void gpool_count_bytes(struct gpool_file *gf, int nid,
+			      unsigned int order, int sign)
+{
+	u64 bytes = PAGE_SIZE << order;
+
+	lockdep_assert_held(&gf->lock);
+	gpool_count_units(gf, order, sign);
+	if (nid < 0 || nid >= GPOOL_FILE_NR_NODES)
+		return;
+	WRITE_ONCE(gf->node_bytes[nid], sign > 0 ? gf->node_bytes[nid] + bytes :
+						   gf->node_bytes[nid] - bytes);
+}
+
+/* Free a unit of the file, keeping the file's counters. */
+static int gpool_file_free_unit(struct gpool_file *gf, u64 pfn,
+				unsigned int order)
+{
+	struct gpool_unit unit;
+	int nid, ret;
+
+	nid = gpool_query(gpool_system, pfn, &unit) ? -1 : unit.nid;
+	ret = gpool_free(gf->owner, pfn, order);
+	if (!ret)
+		gpool_count_bytes(gf, nid, order, -1);
+	return ret;
+}
 
 /* Every pool-backed file, for the control file. */
 static DEFINE_MUTEX(gpool_files_lock);
@@ -111,9 +167,19 @@ u64 gpool_gmem_supported_flags(void)
 }
 EXPORT_SYMBOL_GPL(gpool_gmem_supported_flags);
 
-bool gpool_gmem_default_backing(void)
+bool gpool_default_backing_on(void)
 {
 	return gpool_system && READ_ONCE(gpool_default_backing);
+}
+
+/*
+ * Should a guest_memfd created without the flag be pool-backed?  Only if
+ * the pool is the default backing and the caller may use the pool
+ * (vm.gpool_group); otherwise it gets the page cache, as without a pool.
+ */
+bool gpool_gmem_default_backing(void)
+{
+	return gpool_default_backing_on() && gpool_may_create();
 }
 EXPORT_SYMBOL_GPL(gpool_gmem_default_backing);
 
@@ -121,33 +187,32 @@ EXPORT_SYMBOL_GPL(gpool_gmem_default_backing);
 static int gpool_file_get_unit(struct gpool_file *gf, unsigned int order,
 			       u64 want, struct gpool_unit *unit)
 {
-	struct gpool_unit busy;
-	int gen, ret = -EBUSY;
+	int ret = -EBUSY;
 
+	/*
+	 * The unit the background zeroer is clearing is taken back from it
+	 * rather than waited for: the zeroer runs at nice 19, and gives a
+	 * unit back dirty (cleared here, at this task's priority) as soon
+	 * as it is paused.  A home unit that is allocated (to another page
+	 * of this file, or to another owner) or bad will not come back:
+	 * take any unit, at once.
+	 */
 	if (want) {
-		gen = gpool_zero_gen_read();
 		ret = gpool_alloc_exact(gf->owner, want, order, unit);
-		/*
-		 * A home unit that is free but busy may be out with the
-		 * zeroer: wait for it once.  One that is allocated (to another
-		 * page of this file, say) will not come back: take any unit,
-		 * at once, or every page after a displaced one would wait.
-		 */
-		if (ret == -EBUSY &&
-		    gpool_query(gpool_system, want, &busy) == -ENOENT &&
-		    !gpool_zero_wait(gen, HZ / 10))
+		if (ret == -EBUSY && gpool_zero_holds(want)) {
+			gpool_zero_pause();
 			ret = gpool_alloc_exact(gf->owner, want, order, unit);
+			gpool_zero_resume();
+		}
 	}
-	while (ret) {
-		gen = gpool_zero_gen_read();
+	if (ret) {
 		ret = gpool_alloc(gf->owner, order, unit);
-		if (ret != -EAGAIN)
-			break;
-		/* All the capacity left is being zeroed: wait for it. */
-		ret = gpool_zero_wait(gen, MAX_SCHEDULE_TIMEOUT);
-		if (ret)
-			return ret;
-		ret = -EAGAIN;
+		/* All the capacity left is out with the zeroer. */
+		if (ret == -EAGAIN) {
+			gpool_zero_pause();
+			ret = gpool_alloc(gf->owner, order, unit);
+			gpool_zero_resume();
+		}
 	}
 	if (ret)
 		return ret;
@@ -158,6 +223,7 @@ static int gpool_file_get_unit(struct gpool_file *gf, unsigned int order,
 			return ret;
 		}
 	}
+	gpool_count_bytes(gf, unit->nid, order, 1);
 	return 0;
 }
 
@@ -230,6 +296,8 @@ static bool gpool_try_merge_1g(struct gpool_file *gf, pgoff_t index)
 	if (gpool_merge(gf->owner, home, GPOOL_ORDER_1G, &info))
 		return false;
 	gpool_set_window(gf, index, home);
+	gpool_count_units(gf, GPOOL_ORDER_2M, -(long)WINDOW_CHUNKS);
+	gpool_count_units(gf, GPOOL_ORDER_1G, 1);
 	return true;
 }
 
@@ -246,6 +314,8 @@ static bool gpool_try_merge_2m(struct gpool_file *gf, struct gpool_chunk *c)
 			return false;
 	if (gpool_merge(gf->owner, c->home, GPOOL_ORDER_2M, &info))
 		return false;
+	gpool_count_units(gf, GPOOL_ORDER_4K, -(long)CHUNK_PAGES);
+	gpool_count_units(gf, GPOOL_ORDER_2M, 1);
 	kfree(c->pages);
 	c->pages = NULL;
 	c->nr_pages = 0;
@@ -262,7 +332,8 @@ static int gpool_fill_4k(struct gpool_file *gf, struct gpool_chunk *c,
 	int ret;
 
 	if (c->state == CHUNK_EMPTY) {
-		c->pages = kcalloc(CHUNK_PAGES, sizeof(*c->pages), GFP_KERNEL);
+		c->pages = kcalloc(CHUNK_PAGES, sizeof(*c->pages),
+				   GFP_KERNEL_ACCOUNT);
 		if (!c->pages)
 			return -ENOMEM;
 		c->state = CHUNK_4K;
@@ -441,9 +512,13 @@ int gpool_file_allocate(struct gpool_file *gf, pgoff_t start, pgoff_t end,
 EXPORT_SYMBOL_GPL(gpool_file_allocate);
 
 /* Turn a CHUNK_2M into a CHUNK_4K; the pool units must already be 4K. */
-static void gpool_chunk_to_4k(struct gpool_chunk *c, u64 *pages)
+static void gpool_chunk_to_4k(struct gpool_file *gf, struct gpool_chunk *c,
+			      u64 *pages)
 {
 	unsigned long i;
+
+	gpool_count_units(gf, GPOOL_ORDER_2M, -1);
+	gpool_count_units(gf, GPOOL_ORDER_4K, CHUNK_PAGES);
 
 	for (i = 0; i < CHUNK_PAGES; i++)
 		pages[i] = c->home + i;
@@ -475,7 +550,8 @@ static int gpool_split_chunk(struct gpool_file *gf, pgoff_t ci, pgoff_t start,
 
 	/* Preallocate before the pool changes: the split cannot be undone. */
 	for (i = 0; i < 2; i++) {
-		pages[i] = kmalloc_array(CHUNK_PAGES, sizeof(u64), GFP_KERNEL);
+		pages[i] = kmalloc_array(CHUNK_PAGES, sizeof(u64),
+					 GFP_KERNEL_ACCOUNT);
 		if (!pages[i]) {
 			ret = -ENOMEM;
 			goto out_free;
@@ -491,30 +567,92 @@ static int gpool_split_chunk(struct gpool_file *gf, pgoff_t ci, pgoff_t start,
 
 		for (i = 0; i < WINDOW_CHUNKS; i++)
 			w[i].state = CHUNK_2M;
+		gpool_count_units(gf, GPOOL_ORDER_1G, -1);
+		gpool_count_units(gf, GPOOL_ORDER_2M, WINDOW_CHUNKS);
 	}
 	if (s % CHUNK_PAGES)
-		gpool_chunk_to_4k(&gf->chunks[s / CHUNK_PAGES], pages[n++]);
+		gpool_chunk_to_4k(gf, &gf->chunks[s / CHUNK_PAGES], pages[n++]);
 	if (e % CHUNK_PAGES && gf->chunks[e / CHUNK_PAGES].state != CHUNK_4K)
-		gpool_chunk_to_4k(&gf->chunks[e / CHUNK_PAGES], pages[n++]);
+		gpool_chunk_to_4k(gf, &gf->chunks[e / CHUNK_PAGES], pages[n++]);
 out_free:
 	while (n < 2)
 		kfree(pages[n++]);
 	return ret;
 }
 
+/* The first page and the size in pages of the unit backing @index. */
+static pgoff_t gpool_unit_of(struct gpool_file *gf, pgoff_t index,
+			     pgoff_t *nr_pages)
+{
+	switch (gf->chunks[index / CHUNK_PAGES].state) {
+	case CHUNK_1G:
+		*nr_pages = WINDOW_PAGES;
+		return ALIGN_DOWN(index, WINDOW_PAGES);
+	case CHUNK_2M:
+		*nr_pages = CHUNK_PAGES;
+		return ALIGN_DOWN(index, CHUNK_PAGES);
+	default:
+		*nr_pages = 1;
+		return index;
+	}
+}
+
+/*
+ * Widen [*start, *end) to the whole units it touches.  A unit that a punch
+ * splits may be mapped by one huge SPTE that a fault on any of its pages
+ * installed, and KVM's fault path only retries a fault whose own gfn lies
+ * in the range being invalidated: invalidating just the punched pages
+ * would let a fault elsewhere in the unit, which got the unit's pfn and
+ * order before the punch, install a huge SPTE over the frames the punch
+ * frees.  The caller holds the file's mutex, so no fault can change the
+ * table (merge a unit) until the punch is done.
+ */
+static void gpool_unit_span(struct gpool_file *gf, pgoff_t *start,
+			    pgoff_t *end)
+{
+	pgoff_t n;
+
+	lockdep_assert_held(&gf->lock);
+	*start = gpool_unit_of(gf, *start, &n);
+	*end = gpool_unit_of(gf, *end - 1, &n) + n;
+}
+
+/* Forget the bad frames of [start, end): the pool took them out of service. */
+static void gpool_file_unpoison(struct gpool_file *gf, pgoff_t start,
+				pgoff_t end)
+{
+	unsigned long i;
+	void *entry;
+
+	if (!xa_empty(&gf->poison))
+		xa_for_each_range(&gf->poison, i, entry, start, end - 1)
+			xa_erase(&gf->poison, i);
+}
+
+/*
+ * Free the units backing [start, end), splitting the units at either end
+ * as deep as needed.  KVM's mappings of the whole units touched are
+ * invalidated around it, under the file's mutex (see gpool_unit_span()).
+ * On failure (-ENOMEM for split metadata) the pages freed so far stay
+ * freed and the rest stay backed, with their bad-frame marks.
+ */
 int gpool_file_punch(struct gpool_file *gf, pgoff_t start, pgoff_t end)
 {
-	pgoff_t ci, i, s, e;
-	void *entry;
+	const struct gpool_mapper *mapper;
+	pgoff_t ci, i, s, e, span_start, span_end;
 	int ret = 0;
 
 	end = min(end, gf->nr_pages);
+	if (start >= end)
+		return 0;
 	mutex_lock(&gf->lock);
-	/* A punched bad frame goes out of service; a refill gets another. */
-	if (start < end)
-		xa_for_each_range(&gf->poison, i, entry, start, end - 1)
-			xa_erase(&gf->poison, i);
-	for (ci = start / CHUNK_PAGES; start < end && ci * CHUNK_PAGES < end; ci++) {
+	mapper = gf->mapper;
+	span_start = start;
+	span_end = end;
+	gpool_unit_span(gf, &span_start, &span_end);
+	if (mapper)
+		mapper->invalidate_begin(gf->mapper_data, span_start, span_end);
+	for (ci = start / CHUNK_PAGES; ci * CHUNK_PAGES < end; ci++) {
 		struct gpool_chunk *c = &gf->chunks[ci];
 		pgoff_t cstart = ci * CHUNK_PAGES;
 
@@ -524,12 +662,15 @@ int gpool_file_punch(struct gpool_file *gf, pgoff_t start, pgoff_t end)
 			if (start <= wstart && end >= wstart + WINDOW_PAGES) {
 				struct gpool_chunk *w = gpool_window(gf, cstart);
 
-				ret = gpool_free(gf->owner, w->home, GPOOL_ORDER_1G);
+				ret = gpool_file_free_unit(gf, w->home,
+							   GPOOL_ORDER_1G);
 				if (ret)
 					break;
 				for (i = 0; i < WINDOW_CHUNKS; i++)
 					w[i].state = CHUNK_EMPTY;
+				gpool_file_unpoison(gf, wstart, wstart + WINDOW_PAGES);
 				ci = wstart / CHUNK_PAGES + WINDOW_CHUNKS - 1;
+				cond_resched();
 				continue;
 			}
 			ret = gpool_split_chunk(gf, ci, start, end);
@@ -538,10 +679,13 @@ int gpool_file_punch(struct gpool_file *gf, pgoff_t start, pgoff_t end)
 		}
 		if (c->state == CHUNK_2M) {
 			if (start <= cstart && end >= cstart + CHUNK_PAGES) {
-				ret = gpool_free(gf->owner, c->home, GPOOL_ORDER_2M);
+				ret = gpool_file_free_unit(gf, c->home,
+							   GPOOL_ORDER_2M);
 				if (ret)
 					break;
 				c->state = CHUNK_EMPTY;
+				gpool_file_unpoison(gf, cstart, cstart + CHUNK_PAGES);
+				cond_resched();
 				continue;
 			}
 			ret = gpool_split_chunk(gf, ci, start, end);
@@ -555,11 +699,13 @@ int gpool_file_punch(struct gpool_file *gf, pgoff_t start, pgoff_t end)
 		for (i = s; i < e; i++) {
 			if (!c->pages[i])
 				continue;
-			ret = gpool_free(gf->owner, c->pages[i], GPOOL_ORDER_4K);
+			ret = gpool_file_free_unit(gf, c->pages[i],
+						   GPOOL_ORDER_4K);
 			if (WARN_ON_ONCE(ret))
 				break;
 			c->pages[i] = 0;
 			c->nr_pages--;
+			gpool_file_unpoison(gf, cstart + i, cstart + i + 1);
 		}
 		if (!c->nr_pages) {
 			kfree(c->pages);
@@ -568,7 +714,11 @@ int gpool_file_punch(struct gpool_file *gf, pgoff_t start, pgoff_t end)
 		}
 		if (ret)
 			break;
+		/* One free per page of a split file: 268M of them for 1 TiB. */
+		cond_resched();
 	}
+	if (mapper)
+		mapper->invalidate_end(gf->mapper_data, span_start, span_end);
 	mutex_unlock(&gf->lock);
 	/* Freed memory is dirty: have it cleared before anyone needs it. */
 	gpool_zero_kick();
@@ -609,6 +759,19 @@ static int gpool_file_reserve(struct gpool_file *gf)
 		gpool_unreserve(gf->owner);
 	}
 	return ret;
+}
+
+/* Bytes the pool holds over all nodes: no file can ever be larger. */
+static u64 gpool_capacity(void)
+{
+	struct gpool_stats stats;
+	u64 pages = 0;
+	int nid;
+
+	for (nid = 0; nid < GPOOL_MAX_NODES; nid++)
+		if (!gpool_node_stats(gpool_system, nid, &stats))
+			pages += stats.nr_pages;
+	return pages << PAGE_SHIFT;
 }
 
 /* Every node a policy names must have pool memory. */
@@ -700,20 +863,33 @@ struct gpool_file *gpool_file_create(const struct gpool_create_guest_memfd *args
 	ret = gpool_file_policy(args, &policy);
 	if (ret)
 		return ERR_PTR(ret);
+	/*
+	 * Before anything is sized by the request: a file larger than the
+	 * whole pool can never be reserved, and its chunk table alone could
+	 * exceed what kvmalloc() accepts.
+	 */
+	if (!gpool_may_create())
+		return ERR_PTR(-EPERM);
+	if (args->size > gpool_capacity())
+		return ERR_PTR(-ENOMEM);
 
 	gf = kzalloc(sizeof(*gf), GFP_KERNEL_ACCOUNT);
 	if (!gf)
 		return ERR_PTR(-ENOMEM);
+	gf->uid = current_uid();
+	ret = gpool_user_charge(gf->uid, args->size);
+	if (ret)
+		goto err_free_gf;
 	mutex_init(&gf->lock);
 	xa_init(&gf->poison);
 	gf->nr_pages = args->size >> PAGE_SHIFT;
 	gf->max_order = max_order;
 	gf->nr_chunks = DIV_ROUND_UP(gf->nr_pages, CHUNK_PAGES);
 	gf->chunks = kvcalloc(gf->nr_chunks, sizeof(*gf->chunks),
-			      GFP_KERNEL_ACCOUNT);
+			      GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!gf->chunks) {
 		ret = -ENOMEM;
-		goto err_free_gf;
+		goto err_uncharge;
 	}
 	gf->owner = gpool_owner_create(gpool_system, &policy, max_order);
 	if (IS_ERR(gf->owner)) {
@@ -741,6 +917,8 @@ err_destroy_owner:
 	gpool_owner_destroy(gf->owner);
 err_free_chunks:
 	kvfree(gf->chunks);
+err_uncharge:
+	gpool_user_uncharge(gf->uid, args->size);
 err_free_gf:
 	kfree(gf);
 	return ERR_PTR(ret);
@@ -756,9 +934,12 @@ void gpool_file_destroy(struct gpool_file *gf)
 	mutex_unlock(&gpool_files_lock);
 	put_pid(gf->pid);
 
+	/* KVM dropped every mapping and binding of the file already. */
+	gf->mapper = NULL;
 	gpool_file_punch(gf, 0, gf->nr_pages);
 	xa_destroy(&gf->poison);
 	WARN_ON_ONCE(gpool_owner_destroy(gf->owner));
+	gpool_user_uncharge(gf->uid, (u64)gf->nr_pages << PAGE_SHIFT);
 	kvfree(gf->chunks);
 	kfree(gf);
 }
@@ -769,22 +950,14 @@ unsigned int gpool_files_count(void)
 	return READ_ONCE(gpool_nr_files);
 }
 
-/* Count a unit of @order at @pfn into @info. */
-static void gpool_info_add_unit(struct gpool_file_info *info, u64 pfn,
-				unsigned int order, int size)
-{
-	struct gpool_unit unit;
-
-	info->units[size]++;
-	if (!gpool_query(gpool_system, pfn, &unit) &&
-	    unit.nid < GPOOL_FILE_NR_NODES)
-		info->node_bytes[unit.nid] += PAGE_SIZE << order;
-}
-
-/* What GPOOL_IOC_LIST_FILES says of one file. */
+/*
+ * What GPOOL_IOC_LIST_FILES says of one file.  The counters are read
+ * without the file's mutex: each is exact at some instant, and a file
+ * that is changing may be described a moment apart.
+ */
 static void gpool_file_info(struct gpool_file *gf, struct gpool_file_info *info)
 {
-	unsigned long ci, i;
+	unsigned int i;
 
 	memset(info, 0, sizeof(*info));
 	info->id = gf->id;
@@ -796,31 +969,10 @@ static void gpool_file_info(struct gpool_file *gf, struct gpool_file_info *info)
 	info->folio_shift = PAGE_SHIFT + gf->max_order;
 	info->numa_mode = gf->numa_mode;
 	info->numa_nodes = gf->numa_nodes;
-
-	mutex_lock(&gf->lock);
-	for (ci = 0; ci < gf->nr_chunks; ci++) {
-		struct gpool_chunk *c = &gf->chunks[ci];
-
-		switch (c->state) {
-		case CHUNK_1G:
-			gpool_info_add_unit(info, c->home, GPOOL_ORDER_1G,
-					    GPOOL_SIZE_1G);
-			ci += WINDOW_CHUNKS - 1;
-			break;
-		case CHUNK_2M:
-			gpool_info_add_unit(info, c->home, GPOOL_ORDER_2M,
-					    GPOOL_SIZE_2M);
-			break;
-		case CHUNK_4K:
-			for (i = 0; i < CHUNK_PAGES; i++)
-				if (c->pages[i])
-					gpool_info_add_unit(info, c->pages[i],
-							    GPOOL_ORDER_4K,
-							    GPOOL_SIZE_4K);
-			break;
-		}
-	}
-	mutex_unlock(&gf->lock);
+	for (i = 0; i < GPOOL_NR_SIZES; i++)
+		info->units[i] = READ_ONCE(gf->nr_units[i]);
+	for (i = 0; i < GPOOL_FILE_NR_NODES; i++)
+		info->node_bytes[i] = READ_ONCE(gf->node_bytes[i]);
 }
 
 /*
@@ -855,14 +1007,15 @@ int gpool_files_list(u32 room, struct gpool_file_info **infop, u32 *nr)
 	return 0;
 }
 
-void gpool_file_set_zap(struct gpool_file *gf,
-			void (*zap)(void *data, pgoff_t start, pgoff_t end),
-			void *data)
+void gpool_file_set_mapper(struct gpool_file *gf,
+			   const struct gpool_mapper *mapper, void *data)
 {
-	gf->zap = zap;
-	gf->zap_data = data;
+	mutex_lock(&gf->lock);
+	gf->mapper = mapper;
+	gf->mapper_data = data;
+	mutex_unlock(&gf->lock);
 }
-EXPORT_SYMBOL_GPL(gpool_file_set_zap);
+EXPORT_SYMBOL_GPL(gpool_file_set_mapper);
 
 /* The page of @gf that @pfn backs, or -1; the file's lock held. */
 static long gpool_file_find(struct gpool_file *gf, u64 pfn)
@@ -885,6 +1038,7 @@ static long gpool_file_find(struct gpool_file *gf, u64 pfn)
 					return ci * CHUNK_PAGES + i;
 			break;
 		}
+		cond_resched();
 	}
 	return -1;
 }
@@ -919,8 +1073,9 @@ static bool gpool_file_poison(u64 pfn)
 			break;
 	}
 	/* The file cannot go away: its destruction takes gpool_files_lock. */
-	if (found && found->zap)
-		found->zap(found->zap_data, start, start + (1UL << order));
+	if (found && found->mapper)
+		found->mapper->zap(found->mapper_data, start,
+				   start + (1UL << order));
 	mutex_unlock(&gpool_files_lock);
 	return index >= 0;
 }

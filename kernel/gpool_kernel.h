@@ -7,6 +7,7 @@
 
 #include <linux/init.h>
 #include <linux/types.h>
+#include <linux/uidgid.h>
 
 struct gpool;
 struct gpool_file_info;
@@ -44,8 +45,14 @@ int gpool_grow(u64 node, u64 bytes);
 int gpool_shrink(u64 node, u64 bytes);
 
 /* gmem.c: the pool-backed files, for the control file and sysfs. */
+bool gpool_default_backing_on(void);
 unsigned int gpool_files_count(void);
 int gpool_files_list(u32 room, struct gpool_file_info **infop, u32 *nr);
+
+/* access.c: vm.gpool_group and vm.gpool_user_max_bytes. */
+bool gpool_may_create(void);
+int gpool_user_charge(kuid_t uid, u64 bytes);
+void gpool_user_uncharge(kuid_t uid, u64 bytes);
 
 /* sysfs.c: a node that got pool memory after boot gets its directory. */
 void gpool_sysfs_add_node(int nid);
@@ -53,8 +60,7 @@ void gpool_sysfs_add_node(int nid);
 /* zero.c: clearing memory, in the background and on demand. */
 int gpool_zero_unit(u64 pfn, unsigned int order);
 void gpool_zero_kick(void);
-int gpool_zero_gen_read(void);
-int gpool_zero_wait(int gen, long timeout);
+bool gpool_zero_holds(u64 pfn);
 void gpool_zero_pause(void);
 void gpool_zero_resume(void);
 int __init gpool_zero_init(void);

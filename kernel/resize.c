@@ -287,6 +287,11 @@ int gpool_grow(u64 node, u64 bytes)
 			break;
 		}
 		list_del(&p->link);
+		/*
+		 * A file may have allocated, written and freed frames of it
+		 * meanwhile: clear it, as a shrink would.
+		 */
+		gpool_piece_clear(p->pfn, p->nr_pages);
 		gpool_block_release(p->pfn, p->nr_pages, true);
 		kfree(p);
 	}

@@ -173,7 +173,7 @@ static struct kobj_attribute gpool_attr_metadata_bytes = __ATTR_RO(metadata_byte
 static ssize_t default_backing_show(struct kobject *kobj,
 				    struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%d\n", gpool_gmem_default_backing());
+	return sysfs_emit(buf, "%d\n", gpool_default_backing_on());
 }
 
 static struct kobj_attribute gpool_attr_default_backing = __ATTR_RO(default_backing);

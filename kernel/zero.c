@@ -10,11 +10,14 @@
  * free.  A unit the thread has cleared is handed out as known-zero and
  * costs nothing at fault time.
  *
- * While the thread holds a unit, the pool may answer -EAGAIN to an
- * allocation that only that unit could satisfy; gpool_zero_wait() sleeps
- * until the thread returns a unit.  gpool_zero_pause() waits for the unit
- * it holds, if any, and keeps it from taking another until
- * gpool_zero_resume(): resizing the pool needs whole ranges idle.
+ * While the thread holds a unit, the pool may answer -EAGAIN (or -EBUSY
+ * for that very unit) to an allocation.  gpool_zero_pause() has the unit
+ * back, if the thread holds one, and keeps it from taking another until
+ * gpool_zero_resume(): an allocation that needs the unit takes it that
+ * way and clears it itself, and resizing the pool needs whole ranges
+ * idle.  The thread gives up its unit between two 2M pieces when paused
+ * (cleared so far, but returned dirty), so a pause waits for at most one
+ * 2M clear, whatever the thread's priority.
  */
 #define pr_fmt(fmt) "gpool: " fmt
 
@@ -31,14 +34,23 @@
 
 static struct task_struct *gpool_zeroer;
 static DECLARE_WAIT_QUEUE_HEAD(gpool_zeroer_wq);	/* the thread waits */
-static DECLARE_WAIT_QUEUE_HEAD(gpool_zeroed_wq);	/* allocators wait */
-static atomic_t gpool_zero_gen = ATOMIC_INIT(0);	/* units returned */
+static DECLARE_WAIT_QUEUE_HEAD(gpool_zeroed_wq);	/* pausers wait */
 static bool gpool_zero_kicked;
 /* gpool_zero_pause() callers; the thread takes no unit while non-zero. */
 static atomic_t gpool_zero_paused = ATOMIC_INIT(0);
 static bool gpool_zero_busy;	/* the thread holds a unit */
+/* The unit the thread holds while gpool_zero_busy: first pfn, order. */
+static u64 gpool_zero_cur_pfn;
+static unsigned int gpool_zero_cur_order;
 
-int gpool_zero_unit(u64 pfn, unsigned int order)
+/*
+ * Clear a unit.  The background thread's clear (@yield) gives up between
+ * two 2M pieces as soon as someone pauses the thread: it runs at nice 19,
+ * and on a busy host a 1G clear can take it very long, which nobody who
+ * needs the unit, or the thread idle, should wait for.  -EAGAIN then, and
+ * the unit goes back dirty.
+ */
+static int gpool_zero_range(u64 pfn, unsigned int order, bool yield)
 {
 	u64 nr = 1ULL << order, done;
 	void *addr;
@@ -51,6 +63,8 @@ int gpool_zero_unit(u64 pfn, unsigned int order)
 	for (done = 0; done < nr; done += 512) {
 		u64 len = min_t(u64, nr - done, 512) << PAGE_SHIFT;
 
+		if (yield && atomic_read(&gpool_zero_paused))
+			return -EAGAIN;
 		addr = memremap(PFN_PHYS(pfn + done), len, MEMREMAP_WB);
 		if (!addr)
 			return -ENOMEM;
@@ -61,29 +75,17 @@ int gpool_zero_unit(u64 pfn, unsigned int order)
 	return 0;
 }
 
+int gpool_zero_unit(u64 pfn, unsigned int order)
+{
+	return gpool_zero_range(pfn, order, false);
+}
+
 void gpool_zero_kick(void)
 {
 	if (!gpool_zeroer)
 		return;
 	WRITE_ONCE(gpool_zero_kicked, true);
 	wake_up(&gpool_zeroer_wq);
-}
-
-int gpool_zero_gen_read(void)
-{
-	return atomic_read(&gpool_zero_gen);
-}
-
-int gpool_zero_wait(int gen, long timeout)
-{
-	long ret;
-
-	if (!gpool_zeroer)
-		return -ENOMEM;
-	ret = wait_event_interruptible_timeout(gpool_zeroed_wq,
-					       atomic_read(&gpool_zero_gen) != gen,
-					       timeout);
-	return ret < 0 ? ret : 0;
 }
 
 /*
@@ -97,8 +99,11 @@ static bool gpool_zero_take(int nid, struct gpool_unit *unit)
 	WRITE_ONCE(gpool_zero_busy, true);
 	smp_mb();	/* pairs with the barrier in gpool_zero_pause() */
 	if (!atomic_read(&gpool_zero_paused) &&
-	    !gpool_zero_begin(gpool_system, nid, unit))
+	    !gpool_zero_begin(gpool_system, nid, unit)) {
+		WRITE_ONCE(gpool_zero_cur_order, unit->order);
+		WRITE_ONCE(gpool_zero_cur_pfn, unit->pfn);
 		return true;
+	}
 	WRITE_ONCE(gpool_zero_busy, false);
 	wake_up_all(&gpool_zeroed_wq);
 	return false;
@@ -112,13 +117,24 @@ static void gpool_zero_pass(void)
 
 	for (nid = 0; nid < GPOOL_MAX_NODES; nid++) {
 		while (!kthread_should_stop() && gpool_zero_take(nid, &unit)) {
-			ret = gpool_zero_unit(unit.pfn, unit.order);
+			ret = gpool_zero_range(unit.pfn, unit.order, true);
 			gpool_zero_end(gpool_system, unit.pfn, unit.order, !ret);
 			WRITE_ONCE(gpool_zero_busy, false);
-			atomic_inc(&gpool_zero_gen);
 			wake_up_all(&gpool_zeroed_wq);
 		}
 	}
+}
+
+/*
+ * Is frame @pfn in the unit the thread is clearing right now?  A hint for
+ * whether waiting for it is worth it: the answer may be stale at once.
+ */
+bool gpool_zero_holds(u64 pfn)
+{
+	u64 first = READ_ONCE(gpool_zero_cur_pfn);
+
+	return READ_ONCE(gpool_zero_busy) && first &&
+	       pfn - first < 1ULL << READ_ONCE(gpool_zero_cur_order);
 }
 
 void gpool_zero_pause(void)

@@ -38,6 +38,7 @@ kvm_tests=(
 # (selftests/kvm/, linked into the tree by scripts/kernel.sh).
 gpool_kvm_tests=(
 	"gpool_kvm_test 300"
+	"gpool_race_test 300"
 )
 # Programs built the same way that are tools, not tests (stress/kvm/).
 gpool_kvm_tools=(gpool_bench)

@@ -255,6 +255,45 @@ TEST_F(gmem, reservation_is_all_or_nothing)
 }
 
 /*
+ * A size no pool could ever serve fails with ENOMEM before the kernel
+ * allocates anything for it: no metadata sized by the request (which for
+ * 1 << 62 bytes would be a 32 TiB table, and a WARNING from the
+ * allocator, which the runner counts as a failure), nothing reserved.
+ * Default backing takes the same path without the flag.
+ */
+TEST_F(gmem, huge_size_is_refused)
+{
+	static const unsigned long long huge[] = {
+		1ULL << 62, 1ULL << 50, 0x7ffffffffffff000ULL,
+	};
+	struct gpool_create_guest_memfd args;
+	struct pool_counts during;
+	unsigned int i, with;
+	int fd;
+
+	for (with = 0; with < 2; with++) {
+		if (!with && !default_backing())
+			continue;
+		for (i = 0; i < sizeof(huge) / sizeof(huge[0]); i++) {
+			memset(&args, 0, sizeof(args));
+			args.size = huge[i];
+			if (with) {
+				args.flags = GUEST_MEMFD_FLAG_GPOOL;
+				args.folio_shift = GPOOL_FOLIO_SHIFT_1G;
+			}
+			fd = create_gmem(self->vm_fd, &args);
+			EXPECT_EQ(-ENOMEM, fd)
+				TH_LOG("size %#llx, flag %u", huge[i], with);
+			if (fd >= 0)
+				close(fd);
+		}
+	}
+	snapshot(&during);
+	EXPECT_EQ(0, memcmp(self->before.reserved, during.reserved,
+			    sizeof(during.reserved)));
+}
+
+/*
  * One 4K punched out of an allocated 1G unit: the unit splits into 511 2M
  * units and 512 4K units, one of which is freed; allocating the 4K again
  * takes the same frame and merges the unit back into 1G.

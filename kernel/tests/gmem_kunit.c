@@ -10,7 +10,11 @@
  * - creation checks every argument, and destroying a file returns every
  *   unit and reservation to the pool;
  * - memory_failure() on a frame a file holds: the frame is never mapped
- *   again, and goes out of service when the file lets go of it.
+ *   again, and goes out of service when the file lets go of it;
+ * - a punch invalidates KVM's mappings of every unit it splits, whole,
+ *   before it changes anything;
+ * - the counters GPOOL_IOC_LIST_FILES reports follow every split, merge
+ *   and free.
  *
  * Needs a boot with a pool (gpool=...); skips without one.  The memory
  * failure case leaves one bad frame in the pool for the rest of the boot.
@@ -361,6 +365,163 @@ static void gpool_gmem_test_regression_4k_after_bad_frame(struct kunit *test)
 	gpool_file_destroy(gf);
 }
 
+/* A gpool_mapper that records what a punch invalidates, and when. */
+struct gmem_inval {
+	struct gpool_file *gf;
+	pgoff_t start, end;		/* of the last invalidate_begin */
+	int begins, ends;
+	u64 probe_pfn;			/* a frame of the unit being punched */
+	int probe_order;		/* its unit's order at invalidate_begin */
+};
+
+static void gmem_inval_begin(void *data, pgoff_t start, pgoff_t end)
+{
+	struct gmem_inval *r = data;
+	struct gpool_unit unit;
+
+	r->start = start;
+	r->end = end;
+	r->begins++;
+	/* Nothing may have changed yet: the unit is still whole. */
+	r->probe_order = gpool_query(gpool_system, r->probe_pfn, &unit) ? -1 :
+			 unit.order;
+}
+
+static void gmem_inval_end(void *data, pgoff_t start, pgoff_t end)
+{
+	struct gmem_inval *r = data;
+
+	if (start == r->start && end == r->end)
+		r->ends++;
+}
+
+static void gmem_inval_zap(void *data, pgoff_t start, pgoff_t end)
+{
+}
+
+static const struct gpool_mapper gmem_inval_mapper = {
+	.invalidate_begin = gmem_inval_begin,
+	.invalidate_end = gmem_inval_end,
+	.zap = gmem_inval_zap,
+};
+
+/*
+ * A punch of one page invalidates the whole unit it splits, before it
+ * splits it: a fault elsewhere in the unit may have the unit's order from
+ * before the punch, and KVM only retries faults inside the invalidated
+ * range.  Punching 4K out of a 1G unit invalidates the 1G window; out of a
+ * 2M unit (now that the window is split), the 2M chunk; out of a 4K unit,
+ * the page.
+ */
+static void gpool_gmem_test_punch_invalidates_whole_units(struct kunit *test)
+{
+	int nid = gmem_node_with(2, 1);
+	struct gmem_inval r = {};
+	struct gpool_file *gf;
+	pgoff_t mstart, mend;
+	u64 pfn;
+	int order;
+
+	if (nid < 0)
+		kunit_skip(test, "no free 1G unit");
+	gf = gmem_create(test, SZ_1G, GPOOL_FOLIO_SHIFT_1G, nid);
+	gpool_file_set_mapper(gf, &gmem_inval_mapper, &r);
+	KUNIT_ASSERT_EQ(test, gpool_file_get_pfn(gf, 0, 0, &pfn, &order), 0);
+	KUNIT_ASSERT_EQ(test, order, GPOOL_ORDER_1G);
+
+	/* 4K at 2M + 4K out of the 1G unit: the whole window. */
+	r.probe_pfn = pfn + 513;
+	KUNIT_ASSERT_EQ(test, gpool_file_punch(gf, 513, 514), 0);
+	KUNIT_EXPECT_EQ(test, r.begins, 1);
+	KUNIT_EXPECT_EQ(test, r.ends, 1);
+	KUNIT_EXPECT_EQ(test, r.start, 0);
+	KUNIT_EXPECT_EQ(test, r.end, SZ_1G >> PAGE_SHIFT);
+	KUNIT_EXPECT_EQ(test, r.probe_order, GPOOL_ORDER_1G);
+
+	/* 4K out of a 2M unit of the split window: that 2M chunk. */
+	r.probe_pfn = pfn + 1024 + 7;
+	KUNIT_ASSERT_EQ(test, gpool_file_punch(gf, 1024 + 7, 1024 + 8), 0);
+	KUNIT_EXPECT_EQ(test, r.begins, 2);
+	KUNIT_EXPECT_EQ(test, r.ends, 2);
+	KUNIT_EXPECT_EQ(test, r.start, 1024);
+	KUNIT_EXPECT_EQ(test, r.end, 1536);
+	KUNIT_EXPECT_EQ(test, r.probe_order, GPOOL_ORDER_2M);
+
+	/* A 4K unit, and a range spanning a 4K chunk into a 2M one. */
+	KUNIT_ASSERT_EQ(test, gpool_file_punch(gf, 514, 515), 0);
+	KUNIT_EXPECT_EQ(test, r.start, 514);
+	KUNIT_EXPECT_EQ(test, r.end, 515);
+	KUNIT_ASSERT_EQ(test, gpool_file_punch(gf, 1000, 1600), 0);
+	KUNIT_EXPECT_EQ(test, r.start, 1000);
+	KUNIT_EXPECT_EQ(test, r.end, 2048);
+	KUNIT_EXPECT_EQ(test, r.begins, r.ends);
+
+	/* Refilled, the window is one 1G unit again. */
+	KUNIT_ASSERT_EQ(test, gpool_file_allocate(gf, 0, SZ_1G >> PAGE_SHIFT,
+						  &mstart, &mend), 0);
+	KUNIT_ASSERT_EQ(test, gpool_file_get_pfn(gf, 0, 0, &pfn, &order), 0);
+	KUNIT_EXPECT_EQ(test, order, GPOOL_ORDER_1G);
+	gpool_file_destroy(gf);
+}
+
+/* The LIST_FILES entry of @gf (the newest file). */
+static void gmem_file_info(struct kunit *test, struct gpool_file_info *out)
+{
+	struct gpool_file_info *info;
+	u32 nr;
+
+	KUNIT_ASSERT_EQ(test, gpool_files_list(U32_MAX, &info, &nr), 0);
+	KUNIT_ASSERT_GE(test, nr, 1);
+	*out = info[nr - 1];
+	kvfree(info);
+}
+
+/*
+ * LIST_FILES reads counters the file keeps as it allocates, splits,
+ * merges and frees; they must say what the table says.
+ */
+static void gpool_gmem_test_list_counters(struct kunit *test)
+{
+	int nid = gmem_node_with(2, 1);
+	struct gpool_file_info info;
+	struct gpool_file *gf;
+	pgoff_t mstart, mend;
+
+	if (nid < 0 || nid >= GPOOL_FILE_NR_NODES)
+		kunit_skip(test, "no free 1G unit");
+	gf = gmem_create(test, SZ_1G, GPOOL_FOLIO_SHIFT_1G, nid);
+	KUNIT_ASSERT_EQ(test, gpool_file_allocate(gf, 0, SZ_1G >> PAGE_SHIFT,
+						  &mstart, &mend), 0);
+	gmem_file_info(test, &info);
+	KUNIT_EXPECT_EQ(test, info.units[GPOOL_SIZE_1G], 1);
+	KUNIT_EXPECT_EQ(test, info.units[GPOOL_SIZE_2M], 0);
+	KUNIT_EXPECT_EQ(test, info.node_bytes[nid], SZ_1G);
+
+	/* One 4K out: 511 2M units, 511 4K units. */
+	KUNIT_ASSERT_EQ(test, gpool_file_punch(gf, 513, 514), 0);
+	gmem_file_info(test, &info);
+	KUNIT_EXPECT_EQ(test, info.units[GPOOL_SIZE_1G], 0);
+	KUNIT_EXPECT_EQ(test, info.units[GPOOL_SIZE_2M], 511);
+	KUNIT_EXPECT_EQ(test, info.units[GPOOL_SIZE_4K], 511);
+	KUNIT_EXPECT_EQ(test, info.node_bytes[nid], SZ_1G - SZ_4K);
+
+	/* Back, merged: one 1G unit again. */
+	KUNIT_ASSERT_EQ(test, gpool_file_allocate(gf, 513, 514, &mstart, &mend), 0);
+	gmem_file_info(test, &info);
+	KUNIT_EXPECT_EQ(test, info.units[GPOOL_SIZE_1G], 1);
+	KUNIT_EXPECT_EQ(test, info.units[GPOOL_SIZE_2M], 0);
+	KUNIT_EXPECT_EQ(test, info.units[GPOOL_SIZE_4K], 0);
+	KUNIT_EXPECT_EQ(test, info.node_bytes[nid], SZ_1G);
+
+	/* Everything out. */
+	KUNIT_ASSERT_EQ(test, gpool_file_punch(gf, 0, SZ_1G >> PAGE_SHIFT), 0);
+	gmem_file_info(test, &info);
+	KUNIT_EXPECT_EQ(test, info.units[GPOOL_SIZE_1G] + info.units[GPOOL_SIZE_2M] +
+			info.units[GPOOL_SIZE_4K], 0);
+	KUNIT_EXPECT_EQ(test, info.node_bytes[nid], 0);
+	gpool_file_destroy(gf);
+}
+
 static struct kunit_case gpool_gmem_test_cases[] = {
 	KUNIT_CASE(gpool_gmem_test_create_checks_arguments),
 	KUNIT_CASE_SLOW(gpool_gmem_test_max_order_follows_alignment),
@@ -369,6 +530,8 @@ static struct kunit_case gpool_gmem_test_cases[] = {
 	KUNIT_CASE_SLOW(gpool_gmem_test_1g_window),
 	KUNIT_CASE(gpool_gmem_test_memory_failure),
 	KUNIT_CASE(gpool_gmem_test_regression_4k_after_bad_frame),
+	KUNIT_CASE_SLOW(gpool_gmem_test_punch_invalidates_whole_units),
+	KUNIT_CASE_SLOW(gpool_gmem_test_list_counters),
 	{}
 };
 

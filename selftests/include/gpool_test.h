@@ -98,6 +98,15 @@ static inline unsigned long long stat_of(int nid, int size, const char *name)
 	return node_stat(nid, rel);
 }
 
+/* Is every guest_memfd pool-backed (/sys/kernel/mm/gpool/default_backing)? */
+static inline bool default_backing(void)
+{
+	unsigned long long v = 0;
+
+	read_ull(GPOOL_SYSFS "/default_backing", &v);
+	return v;
+}
+
 static inline bool node_dir_exists(int nid)
 {
 	char path[64];

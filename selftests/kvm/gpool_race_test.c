@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gpool_race_test: vCPUs fault all over a pool unit while the host punches
+ * and refills a page of the same unit.
+ *
+ * Built with the upstream KVM selftest library, like gpool_kvm_test.
+ *
+ * stale_1g   a 1 GiB file backed by one 1G unit.  Two vCPUs touch pages
+ *            all over it (never the punched page) while the host thread
+ *            punches one 4K page and refills it, over and over.  Right
+ *            after each punch returns, the 1G unit is split (511 2M units
+ *            and 512 4K ones), so a 1G SPTE in the VM can only be stale:
+ *            it would still map the frame the punch just gave back to the
+ *            pool.  The oracle reads the VM's pages_1g after every punch;
+ *            any non-zero value fails the test.
+ * stale_2m   the same with a 2 MiB file of one 2M unit and pages_2m.
+ * stale_attr the page is converted to shared (KVM_SET_MEMORY_ATTRIBUTES)
+ *            before the punch, to private after it, while the vCPUs fault:
+ *            right after the attributes change, the 1G range has mixed
+ *            attributes and KVM may not map it with a 1G SPTE.  This
+ *            window is KVM's own (closed by kvm_arch_pre_set_memory_
+ *            attributes() adding the huge ranges to the invalidation);
+ *            the case keeps it closed for pool memory.
+ * foreign    two VMs on one node: A (2M folios) punches and refills 4K
+ *            pages, B (4K folios) refills pages of its own, taking the 4K
+ *            frames A just freed.  Every guest checks that every page it
+ *            reads holds zero or its own VM's signature: a stale mapping
+ *            or an uncleared frame shows up as a foreign value.
+ *
+ * Each case runs for a number of punches (-i, default 5000) or until its
+ * time limit (-t seconds per case, default 60), whichever comes first, and
+ * prints how many punches it made and how many stale mappings it saw.
+ */
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <linux/falloc.h>
+#include <linux/gpool.h>
+
+#include "kvm_util.h"
+#include "processor.h"
+#include "test_util.h"
+#include "ucall_common.h"
+#include "gpool_util.h"
+
+#define DATA_SLOT	10
+#define DATA_GPA	(4ULL << 30)	/* 1G-aligned */
+#define NR_VCPUS	2
+#define NR_TOUCH	8		/* pages each vCPU cycles over */
+#define PUNCH_OFFSET	0		/* the page the host punches */
+
+/*
+ * Shared with the guest (sync_global_to_guest()): where the pages are and
+ * when to stop.  @sig is the VM's signature; a page holds zero or
+ * sig | its own guest address.
+ */
+struct guest_args {
+	uint64_t gpa, size, sig;
+	uint64_t touch[NR_VCPUS][NR_TOUCH];
+	uint64_t stop;
+};
+static struct guest_args args;
+
+static void guest_code(uint64_t id)
+{
+	volatile struct guest_args *a = &args;
+	uint64_t k;
+
+	while (!a->stop) {
+		for (k = 0; k < NR_TOUCH; k++) {
+			volatile uint64_t *p = (uint64_t *)a->touch[id][k];
+			uint64_t want = a->sig | (uint64_t)p, v = *p;
+
+			__GUEST_ASSERT(v == 0 || v == want,
+				       "page %lx holds %lx, not 0 or %lx",
+				       (uint64_t)p, v, want);
+			*p = want;
+		}
+	}
+	GUEST_DONE();
+}
+
+struct test_vm {
+	struct kvm_vm *vm;
+	struct kvm_vcpu *vcpu[NR_VCPUS];
+	pthread_t thread[NR_VCPUS];
+	int gmem_fd;
+	uint64_t size;
+	void *map;		/* mmap of twice the size, for alignment */
+};
+
+/* A VM whose memslot DATA_SLOT is a pool-backed file of @size, private. */
+static void test_vm_create(struct test_vm *t, int nid, unsigned int shift,
+			   uint64_t size, uint64_t sig)
+{
+	const struct vm_shape shape = {
+		.mode = VM_MODE_DEFAULT,
+		.type = KVM_X86_SW_PROTECTED_VM,
+	};
+	struct gpool_create_guest_memfd cargs = {
+		.size = size,
+		.flags = GUEST_MEMFD_FLAG_GPOOL,
+		.folio_shift = shift,
+		.numa_mode = GPOOL_NUMA_BIND,
+		.numa_nodes = 1ULL << nid,
+	};
+	uint64_t align = size < (1ULL << 30) ? size : 1ULL << 30;
+	int i, k;
+
+	t->size = size;
+	t->vm = __vm_create_with_vcpus(shape, NR_VCPUS, 0, guest_code, t->vcpu);
+	t->gmem_fd = __vm_ioctl(t->vm, KVM_CREATE_GUEST_MEMFD, &cargs);
+	TEST_ASSERT(t->gmem_fd >= 0, "KVM_CREATE_GUEST_MEMFD with the pool: %s",
+		    strerror(errno));
+	/* The shared view is aligned like the GPA, or KVM maps nothing huge. */
+	t->map = mmap(NULL, 2 * size, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	TEST_ASSERT(t->map != MAP_FAILED, "mmap");
+	vm_set_user_memory_region2(t->vm, DATA_SLOT, KVM_MEM_GUEST_MEMFD,
+				   DATA_GPA, size,
+				   (void *)align_up((uint64_t)t->map, align),
+				   t->gmem_fd, 0);
+	vm_mem_set_private(t->vm, DATA_GPA, size);
+	virt_map_level(t->vm, DATA_GPA, DATA_GPA, size,
+		       size >= (1ULL << 30) ? PG_LEVEL_1G : PG_LEVEL_2M);
+
+	/*
+	 * Each vCPU touches NR_TOUCH pages spread over the file, none of them
+	 * the punched page: after a punch, every 2M chunk is a separate fault.
+	 */
+	memset(&args, 0, sizeof(args));
+	args.gpa = DATA_GPA;
+	args.size = size;
+	args.sig = sig;
+	for (i = 0; i < NR_VCPUS; i++) {
+		for (k = 0; k < NR_TOUCH; k++)
+			args.touch[i][k] = DATA_GPA + k * (size / NR_TOUCH) +
+					   (1 + i + 2 * k) * 4096;
+		vcpu_args_set(t->vcpu[i], 1, i);
+	}
+	sync_global_to_guest(t->vm, args);
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct kvm_vcpu *vcpu = arg;
+	struct ucall uc;
+
+	vcpu_run(vcpu);
+	TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_IO);
+	switch (get_ucall(vcpu, &uc)) {
+	case UCALL_DONE:
+		break;
+	case UCALL_ABORT:
+		REPORT_GUEST_ASSERT(uc);
+	default:
+		TEST_FAIL("unexpected ucall %lu", uc.cmd);
+	}
+	return NULL;
+}
+
+static void test_vm_start(struct test_vm *t)
+{
+	int i;
+
+	for (i = 0; i < NR_VCPUS; i++)
+		pthread_create(&t->thread[i], NULL, vcpu_thread, t->vcpu[i]);
+}
+
+/* Tell the guest to stop, wait for its vCPUs and free the VM. */
+static void test_vm_stop(struct test_vm *t)
+{
+	uint64_t one = 1;
+	int i;
+
+	/* Only the stop word: the rest of the guest's copy is the VM's own. */
+	memcpy(addr_gva2hva(t->vm, (vm_vaddr_t)&args.stop), &one, sizeof(one));
+	for (i = 0; i < NR_VCPUS; i++)
+		pthread_join(t->thread[i], NULL);
+	kvm_vm_free(t->vm);
+	close(t->gmem_fd);
+	munmap(t->map, 2 * t->size);
+}
+
+static void gmem_fallocate(int fd, uint64_t offset, bool punch)
+{
+	int mode = FALLOC_FL_KEEP_SIZE | (punch ? FALLOC_FL_PUNCH_HOLE : 0);
+
+	TEST_ASSERT(!fallocate(fd, mode, offset, 4096),
+		    "fallocate(%s) at %#lx: %s", punch ? "punch" : "allocate",
+		    offset, strerror(errno));
+}
+
+static uint64_t iterations = 5000;
+static int time_limit = 60;
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * Punch and refill one page of a file made of one huge unit while the
+ * vCPUs fault all over it; after every punch, @stat (pages_1g or pages_2m)
+ * must be zero.  Returns the number of stale mappings seen.
+ */
+static uint64_t test_stale(int nid, unsigned int shift, uint64_t size,
+			   const char *stat, const char *name, bool convert)
+{
+	uint64_t n, stale = 0, faults = 0;
+	struct test_vm t;
+	double end;
+
+	test_vm_create(&t, nid, shift, size, 0x5a5a5a5a00000000ULL);
+	test_vm_start(&t);
+	end = now() + time_limit;
+	for (n = 0; n < iterations && now() < end; n++) {
+		if (convert) {
+			vm_mem_set_shared(t.vm, DATA_GPA + PUNCH_OFFSET, 4096);
+			if (vm_get_stat(t.vm, stat))
+				stale++;
+		}
+		gmem_fallocate(t.gmem_fd, PUNCH_OFFSET, true);
+		if (vm_get_stat(t.vm, stat))
+			stale++;
+		if (convert)
+			vm_mem_set_private(t.vm, DATA_GPA + PUNCH_OFFSET, 4096);
+		gmem_fallocate(t.gmem_fd, PUNCH_OFFSET, false);
+		/* Let the vCPUs fault the merged unit in now and then. */
+		if (!(n % 4))
+			usleep(200);
+		faults += !!vm_get_stat(t.vm, stat);
+	}
+	test_vm_stop(&t);
+	ksft_print_msg("%s: %lu punches, %lu stale %s after a punch, "
+		       "%lu huge mappings seen between punches\n",
+		       name, n, stale, stat, faults);
+	TEST_ASSERT(n >= 100, "%s: only %lu punches in %d s", name, n, time_limit);
+	/* The test must have raced something: vCPUs mapped the merged unit. */
+	TEST_ASSERT(faults, "%s: the vCPUs never mapped the unit huge", name);
+	return stale;
+}
+
+/* Two VMs on @nid trade 4K frames; each guest sees only its own values. */
+static void test_foreign(int nid)
+{
+	const uint64_t size = 16ULL << 20;
+	struct test_vm a, b;
+	uint64_t n, off;
+	double end;
+
+	/* B's guest args are set up last: keep each VM's copy its own. */
+	test_vm_create(&a, nid, GPOOL_FOLIO_SHIFT_2M, size, 0xaaaa000000000000ULL);
+	test_vm_create(&b, nid, GPOOL_FOLIO_SHIFT_4K, size, 0xbbbb000000000000ULL);
+	test_vm_start(&a);
+	test_vm_start(&b);
+	srandom(1);
+	end = now() + time_limit;
+	for (n = 0; n < iterations && now() < end; n++) {
+		/*
+		 * A frees a 4K frame of a split 2M unit; B takes whatever 4K
+		 * frame the pool gives first (split units first: A's), and A
+		 * takes its own home frame back if it is still free.
+		 */
+		off = (random() % (size / 4096)) * 4096;
+		gmem_fallocate(a.gmem_fd, off, true);
+		gmem_fallocate(b.gmem_fd, off, true);
+		gmem_fallocate(b.gmem_fd, off, false);
+		gmem_fallocate(a.gmem_fd, off, false);
+	}
+	test_vm_stop(&a);
+	test_vm_stop(&b);
+	ksft_print_msg("foreign: %lu page trades between two VMs\n", n);
+}
+
+static uint64_t pool_allocated(int nid)
+{
+	return pool_stat(nid, "1G", "allocated") + pool_stat(nid, "2M", "allocated") +
+	       pool_stat(nid, "4K", "allocated");
+}
+
+int main(int argc, char *argv[])
+{
+	uint64_t before, stale;
+	int opt, nid;
+
+	while ((opt = getopt(argc, argv, "i:t:")) != -1) {
+		switch (opt) {
+		case 'i':
+			iterations = strtoull(optarg, NULL, 0);
+			break;
+		case 't':
+			time_limit = atoi(optarg);
+			break;
+		default:
+			fprintf(stderr, "usage: %s [-i punches] [-t seconds]\n", argv[0]);
+			exit(KSFT_FAIL);
+		}
+	}
+
+	ksft_print_header();
+	TEST_ASSERT(kvm_check_cap(KVM_CAP_GUEST_MEMFD_FLAGS) & GUEST_MEMFD_FLAG_GPOOL,
+		    "KVM_CAP_GUEST_MEMFD_FLAGS does not report GUEST_MEMFD_FLAG_GPOOL");
+	nid = node_with_free_1g();
+	TEST_ASSERT(nid >= 0, "no node has a free 1G unit");
+	ksft_set_plan(4);
+	before = pool_allocated(nid);
+
+	stale = test_stale(nid, GPOOL_FOLIO_SHIFT_1G, 1ULL << 30, "pages_1g",
+			   "stale_1g", false);
+	ksft_test_result(!stale, "stale_1g\n");
+	stale = test_stale(nid, GPOOL_FOLIO_SHIFT_2M, 2ULL << 20, "pages_2m",
+			   "stale_2m", false);
+	ksft_test_result(!stale, "stale_2m\n");
+	stale = test_stale(nid, GPOOL_FOLIO_SHIFT_1G, 1ULL << 30, "pages_1g",
+			   "stale_attr", true);
+	ksft_test_result(!stale, "stale_attr\n");
+	test_foreign(nid);
+	ksft_test_result_pass("foreign\n");
+
+	TEST_ASSERT_EQ(before, pool_allocated(nid));
+	ksft_finished();
+}
