@@ -30,7 +30,8 @@ say() { echo "$*" > $out; }
 
 # Patterns that turn a run red (kept in step with scripts/run-guest.py).
 splat='WARNING:|BUG:|Oops|Call Trace|KASAN|kmemleak|possible recursive locking|'
-splat="${splat}"'possible circular locking|lockdep|UBSAN|general protection|Kernel panic'
+splat="${splat}"'possible circular locking|lockdep|UBSAN|general protection|Kernel panic|'
+splat="${splat}"'blocked for more than|soft lockup'
 
 run_one() {
 	num=$1 name=$2 limit=$3
