@@ -32,11 +32,16 @@ T ?=
 # The pool `make demo` and `make bench` boot with.
 DEMO_CMDLINE ?= gpool=0:1G,1:2G
 BENCH_CMDLINE ?= gpool=0:2G,1:2G
+# make soak: how long, and the arguments (SOAK_ARGS="-s SEED -n STEPS"
+# replays a run).
+SOAK_SECONDS ?= 600
+SOAK_ARGS ?= -t $(SOAK_SECONDS)
+SOAK_CMDLINE ?= gpool=0:1G,1:2G
 
 RUN_GUEST = $(TOP)/scripts/run-guest.py --variant $(VARIANT) \
 	$(if $(CMDLINE),--cmdline "$(CMDLINE)") $(if $(T),--only '$(T)')
 
-.PHONY: help check demo bench shell kernel guest deps host-check checkpatch \
+.PHONY: help check demo bench soak shell kernel guest deps host-check checkpatch \
 	bench-pool fuzz-pool clean distclean
 
 help:
@@ -47,6 +52,9 @@ help:
 	@echo "                   selftests in the guest; ends with 'N passed, N failed'"
 	@echo "  make bench       1 GiB of guest memory on pool 1G/2M/4K and 6.12,"
 	@echo "                   side by side (fault-in, punch, close)"
+	@echo "  make soak        random create/convert/punch/refill/close/grow/shrink"
+	@echo "                   across VMs with running vCPUs (SOAK_SECONDS=600,"
+	@echo "                   SOAK_ARGS='-s SEED -n STEPS' to replay)"
 	@echo "  make shell       interactive shell in the guest (exit with poweroff -f)"
 	@echo "  make kernel      build the test kernel only"
 	@echo "  make guest       build the guest image (initramfs) only"
@@ -84,6 +92,11 @@ demo: kernel guest
 bench: kernel guest
 	@$(TOP)/scripts/run-guest.py --variant $(VARIANT) --mode bench \
 		--cmdline "$(or $(CMDLINE),$(BENCH_CMDLINE))"
+
+soak: kernel guest
+	@$(TOP)/scripts/run-guest.py --variant $(VARIANT) --mode soak \
+		--cmdline "$(or $(CMDLINE),$(SOAK_CMDLINE))" --soak-args "$(SOAK_ARGS)" \
+		--timeout $$(( $(SOAK_SECONDS) * 2 + 300 ))
 
 shell: kernel guest
 	@$(RUN_GUEST) --mode shell

@@ -36,12 +36,14 @@ kvm_tests=(
 
 # gpool tests built with the upstream KVM selftest library
 # (selftests/kvm/, linked into the tree by scripts/kernel.sh).
+# "name timeout [arguments]".
 gpool_kvm_tests=(
 	"gpool_kvm_test 300"
 	"gpool_race_test 300"
 )
-# Programs built the same way that are tools, not tests (stress/kvm/).
-gpool_kvm_tools=(gpool_bench)
+# Programs built the same way that are tools (stress/kvm/); `make soak`
+# runs gpool_soak.
+gpool_kvm_tools=(gpool_bench gpool_soak)
 
 "$top/scripts/kernel.sh" headers "$variant"
 
@@ -50,6 +52,7 @@ kvm_out=$guest/kvm
 mkdir -p "$kvm_out"
 targets=() names=()
 for t in "${kvm_tests[@]}" "${gpool_kvm_tests[@]}" "${gpool_kvm_tools[@]}"; do
+	case " ${names[*]} " in *" ${t%% *} "*) continue ;; esac
 	targets+=("$kvm_out/${t%% *}")
 	names+=("${t%% *}")
 done
@@ -92,9 +95,9 @@ for t in "${kvm_tests[@]}"; do
 	echo "kvm:$(basename "$name") $timeout /tests/kvm/$name" >> "$manifest"
 done
 for t in "${gpool_kvm_tests[@]}"; do
-	name=${t%% *}
+	read -r name timeout args <<< "$t"
 	cp "$kvm_out/$name" "$root/tests/gpool/$name"
-	echo "gpool:$name ${t##* } /tests/gpool/$name" >> "$manifest"
+	echo "gpool:$name $timeout /tests/gpool/$name${args:+ $args}" >> "$manifest"
 done
 # The project's selftests describe themselves: selftests/tests.list has
 # "name timeout [args]" lines, in run order.

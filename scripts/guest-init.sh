@@ -8,6 +8,7 @@
 #                        GLOB), each with SCALE times its timeout (debug kernel)
 #   -- demo [ARGS...]    run /bin/gpool-demo ARGS
 #   -- bench             run /bin/gpool_bench (make bench)
+#   -- soak [ARGS...]    run /bin/gpool_soak ARGS (make soak)
 #   -- shell             interactive shell on the console
 #
 # ttyS0 carries the kernel log (and KUnit's KTAP); ttyS1 carries this
@@ -105,6 +106,11 @@ bench)
 	# By path: the KVM selftest library reads the guest code from argv[0].
 	{ /bin/gpool_bench 2>&1; echo $? > /tmp/rc; } > $out
 	say "# gpool-runner: bench exit $(cat /tmp/rc)"
+	;;
+soak)
+	say "# gpool_soak $*"
+	{ /bin/gpool_soak "$@" 2>&1; echo $? > /tmp/rc; } > $out
+	say "# gpool-runner: soak exit $(cat /tmp/rc)"
 	;;
 shell)
 	echo "gpool guest shell: tests are in /tests (see /tests/list); 'poweroff -f' to leave."

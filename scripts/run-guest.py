@@ -73,6 +73,8 @@ def qemu_cmd(args, kernel, initrd, console, tap):
         append.append("3" if args.variant == "debug" else "1")
     if args.mode == "demo" and args.demo_args:
         append.append(args.demo_args)
+    if args.mode == "soak" and args.soak_args:
+        append.append(args.soak_args)
     node_mb = args.memory_mb // 2
     cmd = [
         "qemu-system-x86_64", "-machine", "q35", "-cpu", "EPYC",
@@ -141,7 +143,7 @@ def run_qemu(args, cmd, tap_path, timeout):
 
 
 def echo_line(args, line):
-    if args.mode in ("demo", "bench") or args.verbose:
+    if args.mode in ("demo", "bench", "soak") or args.verbose:
         print(line, flush=True)
     elif TAP_RESULT.match(line) or line.startswith("# selftest:"):
         print("  " + line, flush=True)
@@ -327,7 +329,7 @@ def boot(args, name, cmdline, glob, res, manifest_all, suites):
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--mode", choices=["check", "demo", "bench", "shell"],
+    ap.add_argument("--mode", choices=["check", "demo", "bench", "soak", "shell"],
                     default="check")
     ap.add_argument("--variant", choices=["normal", "debug"], default="normal")
     ap.add_argument("--cmdline", default="", help="extra kernel parameters (one boot)")
@@ -335,6 +337,7 @@ def main():
     ap.add_argument("--single", action="store_true",
                     help="one boot without extra parameters, not scripts/guest-runs")
     ap.add_argument("--demo-args", default="", help="arguments for gpool-demo")
+    ap.add_argument("--soak-args", default="", help="arguments for gpool_soak")
     # 6 GiB a node: enough that GPOOL_IOC_GROW finds whole free GiBs
     # that early boot allocations left alone (gpool_ctl_test needs them).
     ap.add_argument("--memory-mb", type=int, default=12288)
