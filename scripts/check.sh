@@ -32,6 +32,13 @@ if ! "$top/scripts/kernel.sh" build "$variant"; then
 	exit 1
 fi
 
+phase "hooks without the pool (CONFIG_GPOOL=n)"
+if ! "$top/scripts/kernel.sh" hooks; then
+	echo "check: the hooked kernel files do not build without CONFIG_GPOOL"
+	echo "0 passed, 1 failed, 0 skipped"
+	exit 1
+fi
+
 phase "guest image"
 if ! "$top/scripts/guest-image.sh" "$variant"; then
 	echo "check: the guest image did not build"

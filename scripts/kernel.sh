@@ -112,11 +112,22 @@ variant_dir() {
 	case "$1" in
 	normal) echo "$build/kernel" ;;
 	debug) echo "$build/kernel-debug" ;;
-	*) die "unknown variant '$1' (normal or debug)" ;;
+	nogpool) echo "$build/kernel-nogpool" ;;
+	*) die "unknown variant '$1' (normal, debug or nogpool)" ;;
 	esac
 }
 
+# The nogpool variant is the normal configuration without CONFIG_GPOOL:
+# the hooked files must build against the stubs of <linux/gpool.h>.
 fragments() {
+	if [ "$1" = nogpool ]; then
+		mkdir -p "$build"
+		grep -v '^CONFIG_GPOOL' "$top/kernel/configs/gpool.config" \
+			> "$build/nogpool.config"
+		echo '# CONFIG_GPOOL is not set' >> "$build/nogpool.config"
+		echo "$build/nogpool.config"
+		return 0
+	fi
 	echo "$top/kernel/configs/gpool.config"
 	[ "$1" = debug ] && echo "$top/kernel/configs/gpool-debug.config"
 	return 0
@@ -170,6 +181,23 @@ do_build() {
 	log "$variant kernel ready ($(($(date +%s) - start)) s): ${out#"$top"/}/arch/x86/boot/bzImage"
 }
 
+# Compile what the hook patches touch with CONFIG_GPOOL=n: the KVM
+# objects (guest_memfd.c, kvm_main.c), mm/memory-failure.c and the x86
+# setup code.  Not linked: it only proves that the stubs are complete.
+do_hooks() {
+	local out=$build/kernel-nogpool start
+	do_source
+	do_config nogpool
+	grep -qx '# CONFIG_GPOOL is not set' "$out/.config" ||
+		die "nogpool: CONFIG_GPOOL is still set"
+	log "compiling the hooked files with CONFIG_GPOOL=n"
+	start=$(date +%s)
+	kmake "$out" -j"$(nproc)" prepare
+	kmake "$out" -j"$(nproc)" arch/x86/kvm/ mm/memory-failure.o \
+		arch/x86/kernel/setup.o
+	log "hooked files build without the pool ($(($(date +%s) - start)) s)"
+}
+
 do_headers() {
 	local out
 	out=$(variant_dir "$1")
@@ -182,5 +210,6 @@ source) do_source ;;
 config) do_source; do_config "${2:-normal}" ;;
 build) do_build "${2:-normal}" ;;
 headers) do_headers "${2:-normal}" ;;
-*) die "usage: $0 source | config VARIANT | build VARIANT | headers VARIANT" ;;
+hooks) do_hooks ;;
+*) die "usage: $0 source | config VARIANT | build VARIANT | headers VARIANT | hooks" ;;
 esac
