@@ -465,6 +465,18 @@ static void check_sysfs_held(void)
 			return;
 		usleep(1000);
 	}
+	/* Say what NODE_STATS says now, too: is it sysfs or the pool? */
+	for (i = 0; i < nr_nodes; i++) {
+		struct gpool_node_stats_args st;
+
+		node_stats(nodes[i], &st);
+		ksft_print_msg("node %d now: NODE_STATS 4K %llu+%llu 2M %llu+%llu 1G %llu+%llu "
+			       "(allocated+reserved), %lu bytes; expected %lu\n", nodes[i],
+			       st.size[0].allocated, st.size[0].reserved,
+			       st.size[1].allocated, st.size[1].reserved,
+			       st.size[2].allocated, st.size[2].reserved, held_bytes(&st),
+			       start_held[nodes[i]] + live_bytes_on(nodes[i]));
+	}
 	SOAK_ASSERT(got == want, "sysfs: allocated + reserved = %lu bytes, expected %lu",
 		    got, want);
 }
