@@ -62,95 +62,6 @@
 static const int keep = FALLOC_FL_KEEP_SIZE;
 static const int punch = FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE;
 
-/* The ioctl: 0 or -errno. */
-static int lt_ioctl(int fd, unsigned long cmd, void *arg)
-{
-	return ioctl(fd, cmd, arg) ? -errno : 0;
-}
-
-/* The pool as INFO, NODE_STATS (each node at one instant) and sysfs say. */
-struct lt_state {
-	struct gpool_info_args info;
-	struct gpool_node_stats_args node[MAX_NODES];
-	struct pool_counts sys;
-};
-
-static int lt_get_state(int ctl, struct lt_state *st)
-{
-	int nid, ret;
-
-	memset(st, 0, sizeof(*st));
-	ret = lt_ioctl(ctl, GPOOL_IOC_INFO, &st->info);
-	for (nid = 0; !ret && nid < MAX_NODES; nid++) {
-		if (!(st->info.node_mask & (1ULL << nid)))
-			continue;
-		st->node[nid].node = nid;
-		ret = lt_ioctl(ctl, GPOOL_IOC_NODE_STATS, &st->node[nid]);
-	}
-	if (!ret)
-		snapshot(&st->sys);
-	return ret;
-}
-
-enum { LT_FREE, LT_ALLOC, LT_RESV };
-
-/* Bytes of a node's free (free + zeroing), allocated or reserved units. */
-static long long lt_bytes(const struct gpool_node_stats_args *s, int what)
-{
-	unsigned long long b = 0;
-	int sz;
-
-	for (sz = 0; sz < GPOOL_NR_SIZES; sz++) {
-		const struct gpool_size_stats *z = &s->size[sz];
-		__u64 n = what == LT_FREE ? z->free + z->zeroing :
-			  what == LT_ALLOC ? z->allocated : z->reserved;
-
-		b += n * size_bytes[sz];
-	}
-	return b;
-}
-
-/* Nothing the tests account for differs between @a and @b. */
-static bool lt_same(const struct lt_state *a, const struct lt_state *b)
-{
-	int nid, sz;
-
-	if (a->info.node_mask != b->info.node_mask ||
-	    a->info.nr_pages != b->info.nr_pages ||
-	    a->info.nr_boot_pages != b->info.nr_boot_pages ||
-	    a->info.nr_ranges != b->info.nr_ranges ||
-	    a->info.nr_files != b->info.nr_files)
-		return false;
-	for (nid = 0; nid < MAX_NODES; nid++) {
-		const struct gpool_node_stats_args *x = &a->node[nid];
-		const struct gpool_node_stats_args *y = &b->node[nid];
-
-		if (!(a->info.node_mask & (1ULL << nid)))
-			continue;
-		if (x->nr_pages != y->nr_pages || x->bad_pages != y->bad_pages ||
-		    lt_bytes(x, LT_FREE) != lt_bytes(y, LT_FREE))
-			return false;
-		for (sz = 0; sz < GPOOL_NR_SIZES; sz++)
-			if (x->size[sz].total != y->size[sz].total ||
-			    x->size[sz].allocated != y->size[sz].allocated ||
-			    x->size[sz].reserved != y->size[sz].reserved)
-				return false;
-	}
-	return !memcmp(a->sys.allocated, b->sys.allocated, sizeof(a->sys.allocated)) &&
-	       !memcmp(a->sys.reserved, b->sys.reserved, sizeof(a->sys.reserved));
-}
-
-static bool lt_zeroer_idle(const struct lt_state *st)
-{
-	int nid, sz;
-
-	for (nid = 0; nid < MAX_NODES; nid++)
-		for (sz = 0; sz < GPOOL_NR_SIZES; sz++)
-			if (st->node[nid].size[sz].zeroing)
-				return false;
-	return true;
-}
-
 /* A socket released with fds in flight somewhere runs the unix GC. */
 static void lt_nudge_unix_gc(void)
 {
@@ -163,82 +74,25 @@ static void lt_nudge_unix_gc(void)
 }
 
 /*
- * Poll for up to @ms until the pool is back to @start, with the background
- * zeroer idle; @end is the last state read.  Returns whether it is back.
- */
-static bool lt_wait_state(int ctl, const struct lt_state *start,
-			  struct lt_state *end, int ms, bool nudge_gc)
-{
-	int waited;
-
-	for (waited = 0; ; waited += 50) {
-		if (!lt_get_state(ctl, end) && lt_same(start, end) &&
-		    (lt_zeroer_idle(end) || waited >= ms))
-			return true;
-		if (waited >= ms)
-			return false;
-		if (nudge_gc && !(waited % 250))
-			lt_nudge_unix_gc();
-		usleep(50 * 1000);
-	}
-}
-
-/* Every accounted field of @b equals @a's. */
-static void lt_expect_same(struct __test_metadata *_metadata,
-			   const struct lt_state *a, const struct lt_state *b)
-{
-	int nid, sz;
-
-	EXPECT_EQ(a->info.node_mask, b->info.node_mask);
-	EXPECT_EQ(a->info.nr_pages, b->info.nr_pages);
-	EXPECT_EQ(a->info.nr_boot_pages, b->info.nr_boot_pages);
-	EXPECT_EQ(a->info.nr_ranges, b->info.nr_ranges);
-	EXPECT_EQ(a->info.nr_files, b->info.nr_files) TH_LOG("INFO nr_files");
-	for (nid = 0; nid < MAX_NODES; nid++) {
-		const struct gpool_node_stats_args *x = &a->node[nid];
-		const struct gpool_node_stats_args *y = &b->node[nid];
-
-		if (!(a->info.node_mask & (1ULL << nid)))
-			continue;
-		EXPECT_EQ(x->nr_pages, y->nr_pages) TH_LOG("node %d nr_pages", nid);
-		EXPECT_EQ(x->bad_pages, y->bad_pages) TH_LOG("node %d bad_pages", nid);
-		EXPECT_EQ(lt_bytes(x, LT_FREE), lt_bytes(y, LT_FREE))
-			TH_LOG("node %d free + zeroing bytes", nid);
-		for (sz = 0; sz < GPOOL_NR_SIZES; sz++) {
-			EXPECT_EQ(x->size[sz].total, y->size[sz].total)
-				TH_LOG("node %d %s total", nid, sizes[sz]);
-			EXPECT_EQ(x->size[sz].allocated, y->size[sz].allocated)
-				TH_LOG("node %d %s allocated", nid, sizes[sz]);
-			EXPECT_EQ(x->size[sz].reserved, y->size[sz].reserved)
-				TH_LOG("node %d %s reserved", nid, sizes[sz]);
-			EXPECT_EQ(a->sys.allocated[nid][sz], b->sys.allocated[nid][sz])
-				TH_LOG("sysfs node%d/%s/allocated", nid, sizes[sz]);
-			EXPECT_EQ(a->sys.reserved[nid][sz], b->sys.reserved[nid][sz])
-				TH_LOG("sysfs node%d/%s/reserved", nid, sizes[sz]);
-		}
-	}
-}
-
-/*
  * On node @nid, @b holds @held bytes more than @a (allocated + reserved),
  * @alloc of them allocated.  A file's units and reservation always add up
  * to its size: punched units go back to its reservation.
  */
 static void lt_expect_held(struct __test_metadata *_metadata,
-			   const struct lt_state *a, const struct lt_state *b,
+			   const struct gp_state *a, const struct gp_state *b,
 			   int nid, long long held, long long alloc)
 {
 	const struct gpool_node_stats_args *x = &a->node[nid];
 	const struct gpool_node_stats_args *y = &b->node[nid];
 
-	EXPECT_EQ(alloc, lt_bytes(y, LT_ALLOC) - lt_bytes(x, LT_ALLOC))
+	EXPECT_EQ(alloc, gp_bytes(y, GP_ALLOC) - gp_bytes(x, GP_ALLOC))
 		TH_LOG("node %d: allocated bytes more than at the start", nid);
-	EXPECT_EQ(held - alloc, lt_bytes(y, LT_RESV) - lt_bytes(x, LT_RESV))
+	EXPECT_EQ(held - alloc, gp_bytes(y, GP_RESV) - gp_bytes(x, GP_RESV))
 		TH_LOG("node %d: reserved bytes more than at the start", nid);
 }
 
 /* The node with the most free, unreserved pool memory, if it has @need. */
-static int lt_pick_node(const struct lt_state *st, long long need)
+static int lt_pick_node(const struct gp_state *st, long long need)
 {
 	long long best = -1, room;
 	int nid, pick = -1;
@@ -246,8 +100,8 @@ static int lt_pick_node(const struct lt_state *st, long long need)
 	for (nid = 0; nid < MAX_NODES; nid++) {
 		if (!(st->info.node_mask & (1ULL << nid)))
 			continue;
-		room = lt_bytes(&st->node[nid], LT_FREE) -
-		       lt_bytes(&st->node[nid], LT_RESV);
+		room = gp_bytes(&st->node[nid], GP_FREE) -
+		       gp_bytes(&st->node[nid], GP_RESV);
 		if (room >= need && room > best) {
 			best = room;
 			pick = nid;
@@ -268,7 +122,7 @@ static int lt_list(int ctl, struct gpool_file_info **out, __u64 *nr)
 		memset(&a, 0, sizeof(a));
 		a.nr_files = room;
 		a.files = (uintptr_t)buf;
-		ret = lt_ioctl(ctl, GPOOL_IOC_LIST_FILES, &a);
+		ret = gp_ioctl(ctl, GPOOL_IOC_LIST_FILES, &a);
 		if (ret != -E2BIG)
 			break;
 		room = a.nr_files + 4;
@@ -330,7 +184,7 @@ static int lt_bind(int vm_fd, __u32 slot, __u64 gpa, __u64 size, void *uaddr,
 		.guest_memfd_offset = offset, .guest_memfd = gmem_fd,
 	};
 
-	return lt_ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION2, &r);
+	return gp_ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION2, &r);
 }
 
 /* Delete a memslot (size 0), as the upstream selftests do. */
@@ -341,7 +195,7 @@ static int lt_unbind(int vm_fd, __u32 slot, __u64 gpa)
 		.guest_phys_addr = gpa, .guest_memfd = (__u32)-1,
 	};
 
-	return lt_ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION2, &r);
+	return gp_ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION2, &r);
 }
 
 static bool lt_has_private_attr(int vm_fd)
@@ -357,7 +211,7 @@ static int lt_set_attrs(int vm_fd, __u64 gpa, __u64 size, __u64 attrs)
 		.address = gpa, .size = size, .attributes = attrs,
 	};
 
-	return lt_ioctl(vm_fd, KVM_SET_MEMORY_ATTRIBUTES, &a);
+	return gp_ioctl(vm_fd, KVM_SET_MEMORY_ATTRIBUTES, &a);
 }
 
 /* Room for the control message of up to four fds, aligned for it. */
@@ -468,7 +322,7 @@ FIXTURE(lifetime) {
 	int nid;			/* the node the files are bound to */
 	int fds[LT_MAX_FDS];		/* closed by the teardown, or -1 */
 	pid_t child;			/* killed by the teardown, or 0 */
-	struct lt_state start;
+	struct gp_state start;
 };
 
 static void lt_track(FIXTURE_DATA(lifetime) *self, int fd)
@@ -530,7 +384,7 @@ FIXTURE_SETUP(lifetime)
 	ASSERT_GE(self->ctl, 0) TH_LOG("open " GPOOL_DEV ": %s", strerror(errno));
 	self->vm_fd = create_vm(&self->kvm_fd);
 	ASSERT_GE(self->vm_fd, 0) TH_LOG("KVM_CREATE_VM: %s", strerror(-self->vm_fd));
-	ret = lt_get_state(self->ctl, &self->start);
+	ret = gp_get_state(self->ctl, &self->start);
 	ASSERT_EQ(0, ret) TH_LOG("INFO or NODE_STATS: %s", strerror(-ret));
 	self->nid = lt_pick_node(&self->start, LT_NEED);
 	ASSERT_LE(0, self->nid) TH_LOG("no node has %llu MiB of free pool memory",
@@ -539,7 +393,7 @@ FIXTURE_SETUP(lifetime)
 
 FIXTURE_TEARDOWN(lifetime)
 {
-	static struct lt_state end;
+	static struct gp_state end;
 	int i;
 
 	if (self->child > 0) {
@@ -550,9 +404,9 @@ FIXTURE_TEARDOWN(lifetime)
 		if (self->fds[i] >= 0)
 			lt_close(self, self->fds[i]);
 	lt_close_vm(self);
-	if (!lt_wait_state(self->ctl, &self->start, &end, LT_WAIT_MS, true))
+	if (!gp_wait_state(self->ctl, &self->start, &end, LT_WAIT_MS, lt_nudge_unix_gc))
 		TH_LOG("the pool is not back where it was after %d ms", LT_WAIT_MS);
-	lt_expect_same(_metadata, &self->start, &end);
+	gp_expect_same(_metadata, &self->start, &end);
 	close(self->ctl);
 }
 
@@ -567,7 +421,7 @@ TEST_F_TIMEOUT(lifetime, fork_child_keeps_file, 60)
 	const int nid = self->nid;
 	int fd, cmd[2], rep[2];
 	struct gpool_file_info f;
-	struct lt_state st;
+	struct gp_state st;
 	__u64 id;
 	pid_t pid;
 
@@ -596,7 +450,7 @@ TEST_F_TIMEOUT(lifetime, fork_child_keeps_file, 60)
 	/* The parent lets go; the child's copy keeps the file (and the VM). */
 	lt_close(self, fd);
 	lt_close_vm(self);
-	ASSERT_EQ(0, lt_get_state(self->ctl, &st));
+	ASSERT_EQ(0, gp_get_state(self->ctl, &st));
 	lt_expect_held(_metadata, &self->start, &st, nid, LT_SIZE, 0);
 	EXPECT_EQ(self->start.info.nr_files + 1, st.info.nr_files);
 	ASSERT_EQ(1, lt_find_file(self->ctl, id, &f)) TH_LOG("the child's file");
@@ -604,13 +458,13 @@ TEST_F_TIMEOUT(lifetime, fork_child_keeps_file, 60)
 	EXPECT_EQ(LT_SIZE, f.size);
 
 	ASSERT_EQ(0, lt_child_do(cmd[1], rep[0], LT_OP_ALLOC, 0, LT_SIZE));
-	ASSERT_EQ(0, lt_get_state(self->ctl, &st));
+	ASSERT_EQ(0, gp_get_state(self->ctl, &st));
 	lt_expect_held(_metadata, &self->start, &st, nid, LT_SIZE, LT_SIZE);
 
 	/* One 4K out of the first 2M unit, and the whole second one. */
 	ASSERT_EQ(0, lt_child_do(cmd[1], rep[0], LT_OP_PUNCH, SZ_4K, SZ_4K));
 	ASSERT_EQ(0, lt_child_do(cmd[1], rep[0], LT_OP_PUNCH, SZ_2M, SZ_2M));
-	ASSERT_EQ(0, lt_get_state(self->ctl, &st));
+	ASSERT_EQ(0, gp_get_state(self->ctl, &st));
 	lt_expect_held(_metadata, &self->start, &st, nid, LT_SIZE,
 		       LT_SIZE - SZ_2M - SZ_4K);
 	ASSERT_EQ(1, lt_find_file(self->ctl, id, &f));
@@ -619,7 +473,7 @@ TEST_F_TIMEOUT(lifetime, fork_child_keeps_file, 60)
 
 	/* Refilled: the 4K units merge back into a 2M one. */
 	ASSERT_EQ(0, lt_child_do(cmd[1], rep[0], LT_OP_ALLOC, 0, LT_SIZE));
-	ASSERT_EQ(0, lt_get_state(self->ctl, &st));
+	ASSERT_EQ(0, gp_get_state(self->ctl, &st));
 	lt_expect_held(_metadata, &self->start, &st, nid, LT_SIZE, LT_SIZE);
 	ASSERT_EQ(1, lt_find_file(self->ctl, id, &f));
 	EXPECT_EQ(0ULL, f.units[GPOOL_SIZE_4K]);
@@ -632,7 +486,7 @@ TEST_F_TIMEOUT(lifetime, fork_child_keeps_file, 60)
 	EXPECT_TRUE(lt_reap(self)) TH_LOG("the child failed");
 	close(cmd[1]);
 	close(rep[0]);
-	EXPECT_TRUE(lt_wait_state(self->ctl, &self->start, &st, LT_WAIT_MS, false))
+	EXPECT_TRUE(gp_wait_state(self->ctl, &self->start, &st, LT_WAIT_MS, NULL))
 		TH_LOG("the pool is not back after the last holder exited");
 	EXPECT_EQ(0, lt_find_file(self->ctl, id, &f));
 }
@@ -646,7 +500,7 @@ TEST_F_TIMEOUT(lifetime, scm_rights_receiver_uses_file, 60)
 	const int nid = self->nid;
 	int fd, got = -1, sv[2], cmd[2], rep[2];
 	struct gpool_file_info f;
-	struct lt_state st;
+	struct gp_state st;
 	__u64 id;
 	pid_t pid;
 
@@ -687,13 +541,13 @@ TEST_F_TIMEOUT(lifetime, scm_rights_receiver_uses_file, 60)
 
 	ASSERT_EQ((ssize_t)sizeof(got), read(rep[0], &got, sizeof(got)));
 	ASSERT_LE(0, got) TH_LOG("the receiver: %s", strerror(-got));
-	ASSERT_EQ(0, lt_get_state(self->ctl, &st));
+	ASSERT_EQ(0, gp_get_state(self->ctl, &st));
 	lt_expect_held(_metadata, &self->start, &st, nid, LT_SIZE, 0);
 	EXPECT_EQ(1, lt_find_file(self->ctl, id, &f));
 
 	ASSERT_EQ(0, lt_child_do(cmd[1], rep[0], LT_OP_ALLOC, 0, LT_SIZE));
 	ASSERT_EQ(0, lt_child_do(cmd[1], rep[0], LT_OP_PUNCH, 0, SZ_2M));
-	ASSERT_EQ(0, lt_get_state(self->ctl, &st));
+	ASSERT_EQ(0, gp_get_state(self->ctl, &st));
 	lt_expect_held(_metadata, &self->start, &st, nid, LT_SIZE, LT_SIZE - SZ_2M);
 	ASSERT_EQ(1, lt_find_file(self->ctl, id, &f));
 	EXPECT_EQ(1ULL, f.units[GPOOL_SIZE_2M]);
@@ -702,7 +556,7 @@ TEST_F_TIMEOUT(lifetime, scm_rights_receiver_uses_file, 60)
 	EXPECT_TRUE(lt_reap(self)) TH_LOG("the receiver failed");
 	close(cmd[1]);
 	close(rep[0]);
-	EXPECT_TRUE(lt_wait_state(self->ctl, &self->start, &st, LT_WAIT_MS, false));
+	EXPECT_TRUE(gp_wait_state(self->ctl, &self->start, &st, LT_WAIT_MS, NULL));
 	EXPECT_EQ(0, lt_find_file(self->ctl, id, &f));
 }
 
@@ -713,7 +567,7 @@ TEST_F_TIMEOUT(lifetime, scm_rights_receiver_uses_file, 60)
 TEST_F_TIMEOUT(lifetime, scm_rights_in_flight_released, 60)
 {
 	struct gpool_file_info f;
-	struct lt_state st;
+	struct gp_state st;
 	int fd, sv[2];
 	__u64 id;
 
@@ -729,13 +583,13 @@ TEST_F_TIMEOUT(lifetime, scm_rights_in_flight_released, 60)
 	lt_close_vm(self);
 
 	/* In flight, the file is still alive. */
-	ASSERT_EQ(0, lt_get_state(self->ctl, &st));
+	ASSERT_EQ(0, gp_get_state(self->ctl, &st));
 	lt_expect_held(_metadata, &self->start, &st, self->nid, LT_SIZE, SZ_2M);
 	EXPECT_EQ(1, lt_find_file(self->ctl, id, &f));
 
 	close(sv[0]);
 	close(sv[1]);
-	EXPECT_TRUE(lt_wait_state(self->ctl, &self->start, &st, LT_WAIT_MS, true))
+	EXPECT_TRUE(gp_wait_state(self->ctl, &self->start, &st, LT_WAIT_MS, lt_nudge_unix_gc))
 		TH_LOG("an in-flight file outlived both socket ends");
 	EXPECT_EQ(0, lt_find_file(self->ctl, id, &f));
 }
@@ -747,7 +601,7 @@ TEST_F_TIMEOUT(lifetime, scm_rights_in_flight_released, 60)
 TEST_F_TIMEOUT(lifetime, scm_rights_in_flight_cycle_collected, 60)
 {
 	struct gpool_file_info f;
-	struct lt_state st;
+	struct gp_state st;
 	int fd, sv[2], fds[2];
 	__u64 id;
 
@@ -765,12 +619,12 @@ TEST_F_TIMEOUT(lifetime, scm_rights_in_flight_cycle_collected, 60)
 	lt_close_vm(self);
 	close(sv[1]);		/* alive: its own queue holds it */
 
-	ASSERT_EQ(0, lt_get_state(self->ctl, &st));
+	ASSERT_EQ(0, gp_get_state(self->ctl, &st));
 	lt_expect_held(_metadata, &self->start, &st, self->nid, LT_SIZE, LT_SIZE);
 	EXPECT_EQ(1, lt_find_file(self->ctl, id, &f));
 
 	close(sv[0]);
-	EXPECT_TRUE(lt_wait_state(self->ctl, &self->start, &st, LT_WAIT_MS, true))
+	EXPECT_TRUE(gp_wait_state(self->ctl, &self->start, &st, LT_WAIT_MS, lt_nudge_unix_gc))
 		TH_LOG("the unix GC did not free an in-flight cycle's file");
 	EXPECT_EQ(0, lt_find_file(self->ctl, id, &f));
 }
@@ -784,7 +638,7 @@ TEST_F_TIMEOUT(lifetime, vm_closed_file_lives, 60)
 {
 	const int nid = self->nid;
 	struct gpool_file_info f;
-	struct lt_state st;
+	struct gp_state st;
 	struct stat sb;
 	__u64 id;
 	int fd;
@@ -797,7 +651,7 @@ TEST_F_TIMEOUT(lifetime, vm_closed_file_lives, 60)
 	lt_close_vm(self);
 
 	ASSERT_EQ(0, fallocate(fd, keep, 0, LT_SIZE)) TH_LOG("%s", strerror(errno));
-	ASSERT_EQ(0, lt_get_state(self->ctl, &st));
+	ASSERT_EQ(0, gp_get_state(self->ctl, &st));
 	lt_expect_held(_metadata, &self->start, &st, nid, LT_SIZE, LT_SIZE);
 	ASSERT_EQ(1, lt_find_file(self->ctl, id, &f));
 	EXPECT_EQ(LT_SIZE, f.size);
@@ -815,7 +669,7 @@ TEST_F_TIMEOUT(lifetime, vm_closed_file_lives, 60)
 	EXPECT_EQ((long long)LT_SIZE, (long long)sb.st_size);
 
 	lt_close(self, fd);
-	EXPECT_TRUE(lt_wait_state(self->ctl, &self->start, &st, LT_WAIT_MS, false));
+	EXPECT_TRUE(gp_wait_state(self->ctl, &self->start, &st, LT_WAIT_MS, NULL));
 	EXPECT_EQ(0, lt_find_file(self->ctl, id, &f));
 }
 
@@ -831,7 +685,7 @@ TEST_F_TIMEOUT(lifetime, bind_rules, 60)
 	const unsigned long long size = 4 * SZ_2M;
 	const int nid = self->nid;
 	int fd, fd_b, vm_b, kvm_b;
-	struct lt_state st;
+	struct gp_state st;
 	void *mem;
 
 	mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
@@ -872,7 +726,7 @@ TEST_F_TIMEOUT(lifetime, bind_rules, 60)
 	ASSERT_EQ(0, fallocate(fd, keep, 0, size)) TH_LOG("%s", strerror(errno));
 	ASSERT_EQ(0, fallocate(fd, punch, 2 * SZ_2M + SZ_4K, SZ_4K))
 		TH_LOG("%s", strerror(errno));
-	ASSERT_EQ(0, lt_get_state(self->ctl, &st));
+	ASSERT_EQ(0, gp_get_state(self->ctl, &st));
 	lt_expect_held(_metadata, &self->start, &st, nid, size + SZ_2M, size - SZ_4K);
 
 	/* Unbind slot 0: its file range binds again, to a new slot and to 0. */
@@ -888,7 +742,7 @@ TEST_F_TIMEOUT(lifetime, bind_rules, 60)
 	lt_close(self, vm_b);
 	lt_close(self, kvm_b);
 	lt_close(self, fd);
-	EXPECT_TRUE(lt_wait_state(self->ctl, &self->start, &st, LT_WAIT_MS, false))
+	EXPECT_TRUE(gp_wait_state(self->ctl, &self->start, &st, LT_WAIT_MS, NULL))
 		TH_LOG("the pool is not back with A's slots still there");
 	EXPECT_EQ(0, lt_unbind(self->vm_fd, 0, 0));
 	EXPECT_EQ(0, lt_unbind(self->vm_fd, 1, SZ_1G));
@@ -909,7 +763,7 @@ TEST_F_TIMEOUT(lifetime, file_closed_while_bound, 60)
 	const int nid = self->nid;
 	const bool attrs = lt_has_private_attr(self->vm_fd);
 	struct gpool_file_info f;
-	struct lt_state st;
+	struct gp_state st;
 	int fd, fd2;
 	void *mem;
 	__u64 id;
@@ -930,15 +784,15 @@ TEST_F_TIMEOUT(lifetime, file_closed_while_bound, 60)
 	} else {
 		TH_LOG("no KVM_MEMORY_ATTRIBUTE_PRIVATE: attributes not exercised");
 	}
-	ASSERT_EQ(0, lt_get_state(self->ctl, &st));
+	ASSERT_EQ(0, gp_get_state(self->ctl, &st));
 	lt_expect_held(_metadata, &self->start, &st, nid, LT_SIZE, LT_SIZE);
 
 	lt_close(self, fd);
-	ASSERT_EQ(0, lt_get_state(self->ctl, &st));
+	ASSERT_EQ(0, gp_get_state(self->ctl, &st));
 	TH_LOG("closed while bound: node %d holds %lld allocated, %lld reserved bytes more than at the start",
-	       nid, lt_bytes(&st.node[nid], LT_ALLOC) - lt_bytes(&self->start.node[nid], LT_ALLOC),
-	       lt_bytes(&st.node[nid], LT_RESV) - lt_bytes(&self->start.node[nid], LT_RESV));
-	EXPECT_TRUE(lt_wait_state(self->ctl, &self->start, &st, LT_WAIT_MS, false))
+	       nid, gp_bytes(&st.node[nid], GP_ALLOC) - gp_bytes(&self->start.node[nid], GP_ALLOC),
+	       gp_bytes(&st.node[nid], GP_RESV) - gp_bytes(&self->start.node[nid], GP_RESV));
+	EXPECT_TRUE(gp_wait_state(self->ctl, &self->start, &st, LT_WAIT_MS, NULL))
 		TH_LOG("6.12: a memslot holds no file reference, the close frees the file");
 	EXPECT_EQ(0, lt_find_file(self->ctl, id, &f));
 
@@ -957,9 +811,9 @@ TEST_F_TIMEOUT(lifetime, file_closed_while_bound, 60)
 
 	/* This one closes with the VM still there too, then the VM goes. */
 	lt_close(self, fd2);
-	EXPECT_TRUE(lt_wait_state(self->ctl, &self->start, &st, LT_WAIT_MS, false));
+	EXPECT_TRUE(gp_wait_state(self->ctl, &self->start, &st, LT_WAIT_MS, NULL));
 	lt_close_vm(self);
-	EXPECT_TRUE(lt_wait_state(self->ctl, &self->start, &st, LT_WAIT_MS, false))
+	EXPECT_TRUE(gp_wait_state(self->ctl, &self->start, &st, LT_WAIT_MS, NULL))
 		TH_LOG("the pool is not back after the VM was destroyed");
 	munmap(mem, LT_SIZE);
 }
@@ -973,7 +827,7 @@ TEST_F_TIMEOUT(lifetime, vm_closed_while_bound, 60)
 {
 	const int nid = self->nid;
 	struct gpool_file_info f;
-	struct lt_state st;
+	struct gp_state st;
 	void *mem;
 	__u64 id;
 	int fd;
@@ -990,18 +844,18 @@ TEST_F_TIMEOUT(lifetime, vm_closed_while_bound, 60)
 	ASSERT_EQ(0, fallocate(fd, keep, 0, SZ_2M)) TH_LOG("%s", strerror(errno));
 
 	lt_close_vm(self);
-	ASSERT_EQ(0, lt_get_state(self->ctl, &st));
+	ASSERT_EQ(0, gp_get_state(self->ctl, &st));
 	lt_expect_held(_metadata, &self->start, &st, nid, LT_SIZE, SZ_2M);
 	EXPECT_EQ(self->start.info.nr_files + 1, st.info.nr_files);
 	EXPECT_EQ(1, lt_find_file(self->ctl, id, &f));
 
 	EXPECT_EQ(0, fallocate(fd, punch, 0, LT_SIZE)) TH_LOG("%s", strerror(errno));
 	EXPECT_EQ(0, fallocate(fd, keep, 0, LT_SIZE)) TH_LOG("%s", strerror(errno));
-	ASSERT_EQ(0, lt_get_state(self->ctl, &st));
+	ASSERT_EQ(0, gp_get_state(self->ctl, &st));
 	lt_expect_held(_metadata, &self->start, &st, nid, LT_SIZE, LT_SIZE);
 
 	lt_close(self, fd);
-	EXPECT_TRUE(lt_wait_state(self->ctl, &self->start, &st, LT_WAIT_MS, false))
+	EXPECT_TRUE(gp_wait_state(self->ctl, &self->start, &st, LT_WAIT_MS, NULL))
 		TH_LOG("the pool is not back after the file and its VM went");
 	EXPECT_EQ(0, lt_find_file(self->ctl, id, &f));
 	munmap(mem, LT_SIZE);

@@ -76,150 +76,6 @@
 static const int keep = FALLOC_FL_KEEP_SIZE;
 static const int punch = FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE;
 
-/* The ioctl: 0 or -errno. */
-static int pl_ioctl(int fd, unsigned long cmd, void *arg)
-{
-	return ioctl(fd, cmd, arg) ? -errno : 0;
-}
-
-/* The pool as INFO, NODE_STATS (each node at one instant) and sysfs say. */
-struct pl_state {
-	struct gpool_info_args info;
-	struct gpool_node_stats_args node[MAX_NODES];
-	struct pool_counts sys;
-};
-
-static int pl_get_state(int ctl, struct pl_state *st)
-{
-	int nid, ret;
-
-	memset(st, 0, sizeof(*st));
-	ret = pl_ioctl(ctl, GPOOL_IOC_INFO, &st->info);
-	for (nid = 0; !ret && nid < MAX_NODES; nid++) {
-		if (!(st->info.node_mask & (1ULL << nid)))
-			continue;
-		st->node[nid].node = nid;
-		ret = pl_ioctl(ctl, GPOOL_IOC_NODE_STATS, &st->node[nid]);
-	}
-	if (!ret)
-		snapshot(&st->sys);
-	return ret;
-}
-
-enum { PL_FREE, PL_ALLOC, PL_RESV };
-
-/* Bytes of a node's free (free + zeroing), allocated or reserved units. */
-static long long pl_bytes(const struct gpool_node_stats_args *s, int what)
-{
-	unsigned long long b = 0;
-	int sz;
-
-	for (sz = 0; sz < GPOOL_NR_SIZES; sz++) {
-		const struct gpool_size_stats *z = &s->size[sz];
-		__u64 n = what == PL_FREE ? z->free + z->zeroing :
-			  what == PL_ALLOC ? z->allocated : z->reserved;
-
-		b += n * size_bytes[sz];
-	}
-	return b;
-}
-
-/* Nothing the tests account for differs between @a and @b. */
-static bool pl_same(const struct pl_state *a, const struct pl_state *b)
-{
-	int nid, sz;
-
-	if (a->info.node_mask != b->info.node_mask ||
-	    a->info.nr_pages != b->info.nr_pages ||
-	    a->info.nr_boot_pages != b->info.nr_boot_pages ||
-	    a->info.nr_ranges != b->info.nr_ranges ||
-	    a->info.nr_files != b->info.nr_files)
-		return false;
-	for (nid = 0; nid < MAX_NODES; nid++) {
-		const struct gpool_node_stats_args *x = &a->node[nid];
-		const struct gpool_node_stats_args *y = &b->node[nid];
-
-		if (!(a->info.node_mask & (1ULL << nid)))
-			continue;
-		if (x->nr_pages != y->nr_pages || x->bad_pages != y->bad_pages ||
-		    pl_bytes(x, PL_FREE) != pl_bytes(y, PL_FREE))
-			return false;
-		for (sz = 0; sz < GPOOL_NR_SIZES; sz++)
-			if (x->size[sz].total != y->size[sz].total ||
-			    x->size[sz].allocated != y->size[sz].allocated ||
-			    x->size[sz].reserved != y->size[sz].reserved)
-				return false;
-	}
-	return !memcmp(a->sys.allocated, b->sys.allocated, sizeof(a->sys.allocated)) &&
-	       !memcmp(a->sys.reserved, b->sys.reserved, sizeof(a->sys.reserved));
-}
-
-static bool pl_zeroer_idle(const struct pl_state *st)
-{
-	int nid, sz;
-
-	for (nid = 0; nid < MAX_NODES; nid++)
-		for (sz = 0; sz < GPOOL_NR_SIZES; sz++)
-			if (st->node[nid].size[sz].zeroing)
-				return false;
-	return true;
-}
-
-/*
- * Poll for up to @ms until the pool is back to @start, with the background
- * zeroer idle; @end is the last state read.  Returns whether it is back.
- */
-static bool pl_wait_state(int ctl, const struct pl_state *start,
-			  struct pl_state *end, int ms)
-{
-	int waited;
-
-	for (waited = 0; ; waited += 50) {
-		if (!pl_get_state(ctl, end) && pl_same(start, end) &&
-		    (pl_zeroer_idle(end) || waited >= ms))
-			return true;
-		if (waited >= ms)
-			return false;
-		usleep(50 * 1000);
-	}
-}
-
-/* Every accounted field of @b equals @a's. */
-static void pl_expect_same(struct __test_metadata *_metadata,
-			   const struct pl_state *a, const struct pl_state *b)
-{
-	int nid, sz;
-
-	EXPECT_EQ(a->info.node_mask, b->info.node_mask);
-	EXPECT_EQ(a->info.nr_pages, b->info.nr_pages);
-	EXPECT_EQ(a->info.nr_boot_pages, b->info.nr_boot_pages);
-	EXPECT_EQ(a->info.nr_ranges, b->info.nr_ranges);
-	EXPECT_EQ(a->info.nr_files, b->info.nr_files) TH_LOG("INFO nr_files");
-	for (nid = 0; nid < MAX_NODES; nid++) {
-		const struct gpool_node_stats_args *x = &a->node[nid];
-		const struct gpool_node_stats_args *y = &b->node[nid];
-
-		if (!(a->info.node_mask & (1ULL << nid)))
-			continue;
-		EXPECT_EQ(x->nr_pages, y->nr_pages) TH_LOG("node %d nr_pages", nid);
-		EXPECT_EQ(x->bad_pages, y->bad_pages) TH_LOG("node %d bad_pages", nid);
-		EXPECT_EQ(pl_bytes(x, PL_FREE), pl_bytes(y, PL_FREE))
-			TH_LOG("node %d free + zeroing bytes", nid);
-		for (sz = 0; sz < GPOOL_NR_SIZES; sz++) {
-			EXPECT_EQ(x->size[sz].total, y->size[sz].total)
-				TH_LOG("node %d %s total", nid, sizes[sz]);
-			EXPECT_EQ(x->size[sz].allocated, y->size[sz].allocated)
-				TH_LOG("node %d %s allocated", nid, sizes[sz]);
-			EXPECT_EQ(x->size[sz].reserved, y->size[sz].reserved)
-				TH_LOG("node %d %s reserved", nid, sizes[sz]);
-			EXPECT_EQ(a->sys.allocated[nid][sz], b->sys.allocated[nid][sz])
-				TH_LOG("sysfs node%d/%s/allocated", nid, sizes[sz]);
-			EXPECT_EQ(a->sys.reserved[nid][sz], b->sys.reserved[nid][sz])
-				TH_LOG("sysfs node%d/%s/reserved", nid, sizes[sz]);
-		}
-	}
-}
-
 /* What each thread counts; printed at the end. */
 enum pl_count {
 	C_FILES, C_FILES_ENOMEM, C_PUNCHES, C_FALLOC_ENOMEM,
@@ -365,21 +221,21 @@ static int pl_node_stats(int ctl, int nid, struct gpool_node_stats_args *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->node = nid;
-	return pl_ioctl(ctl, GPOOL_IOC_NODE_STATS, s);
+	return gp_ioctl(ctl, GPOOL_IOC_NODE_STATS, s);
 }
 
 static int pl_resize(int ctl, unsigned long cmd, int nid, __u64 bytes)
 {
 	struct gpool_resize_args r = { .node = nid, .bytes = bytes };
 
-	return pl_ioctl(ctl, cmd, &r);
+	return gp_ioctl(ctl, cmd, &r);
 }
 
 static int pl_set_backing(int ctl, __u64 enable)
 {
 	struct gpool_default_backing_args a = { .enable = enable };
 
-	return pl_ioctl(ctl, GPOOL_IOC_SET_DEFAULT_BACKING, &a);
+	return gp_ioctl(ctl, GPOOL_IOC_SET_DEFAULT_BACKING, &a);
 }
 
 static int pl_sysfs_backing(void)
@@ -536,7 +392,7 @@ static int pl_list_all(int ctl, struct gpool_file_info **out, __u64 *nr)
 		memset(&a, 0, sizeof(a));
 		a.nr_files = room;
 		a.files = (uintptr_t)buf;
-		ret = pl_ioctl(ctl, GPOOL_IOC_LIST_FILES, &a);
+		ret = gp_ioctl(ctl, GPOOL_IOC_LIST_FILES, &a);
 		room = a.nr_files + 8;
 	}
 	if (ret) {
@@ -691,7 +547,7 @@ static void *pl_list(void *arg)
 		memset(&a, 0, sizeof(a));
 		a.nr_files = room;
 		a.files = (uintptr_t)buf;
-		ret = pl_ioctl(p->ctl, GPOOL_IOC_LIST_FILES, &a);
+		ret = gp_ioctl(p->ctl, GPOOL_IOC_LIST_FILES, &a);
 		pl_count(p, C_LISTS);
 		if (ret == -E2BIG) {
 			pl_count(p, C_LIST_E2BIG);
@@ -830,7 +686,7 @@ static void *pl_toggler(void *arg)
 			p->backing = want;
 		memset(&info, 0, sizeof(info));
 		if (!ret)
-			ret = pl_ioctl(p->ctl, GPOOL_IOC_INFO, &info);
+			ret = gp_ioctl(p->ctl, GPOOL_IOC_INFO, &info);
 		sys = pl_sysfs_backing();
 		pthread_rwlock_unlock(&p->backing_lock);
 		if (!pl_ok(p, "toggle: SET_DEFAULT_BACKING or INFO", ret))
@@ -1015,7 +871,7 @@ static void *pl_stats(void *arg)
 	for (i = 0; ok && pl_running(p, i); i++) {
 		seq0 = __atomic_load_n(&p->resize_seq, __ATOMIC_SEQ_CST);
 		memset(&info, 0, sizeof(info));
-		ret = pl_ioctl(p->ctl, GPOOL_IOC_INFO, &info);
+		ret = gp_ioctl(p->ctl, GPOOL_IOC_INFO, &info);
 		if (!pl_ok(p, "stats: INFO", ret))
 			break;
 		if (info.node_mask != p->node_mask ||
@@ -1086,7 +942,7 @@ FIXTURE(plane) {
 	int vm_fd;
 	int boot_backing;		/* sysfs default_backing at setup */
 	struct plane p;
-	struct pl_state start;
+	struct gp_state start;
 };
 
 /* Shrink what the resizer grew and could not shrink; true when none. */
@@ -1123,7 +979,7 @@ FIXTURE_SETUP(plane)
 	ASSERT_LE(0, self->boot_backing) TH_LOG(GPOOL_SYSFS "/default_backing");
 	self->vm_fd = create_vm(&self->kvm_fd);
 	ASSERT_LE(0, self->vm_fd) TH_LOG("KVM_CREATE_VM: %s", strerror(-self->vm_fd));
-	ret = pl_get_state(self->ctl, &self->start);
+	ret = gp_get_state(self->ctl, &self->start);
 	ASSERT_EQ(0, ret) TH_LOG("INFO or NODE_STATS: %s", strerror(-ret));
 	ASSERT_EQ(self->boot_backing,
 		  !!(self->start.info.pool_flags & GPOOL_INFO_F_DEFAULT_BACKING));
@@ -1131,7 +987,7 @@ FIXTURE_SETUP(plane)
 
 FIXTURE_TEARDOWN(plane)
 {
-	static struct pl_state end;
+	static struct gp_state end;
 
 	if (self->ctl < 0)
 		return;
@@ -1145,10 +1001,10 @@ FIXTURE_TEARDOWN(plane)
 		close(self->vm_fd);
 	if (self->kvm_fd >= 0)
 		close(self->kvm_fd);
-	if (!pl_wait_state(self->ctl, &self->start, &end, PL_WAIT_MS))
+	if (!gp_wait_state(self->ctl, &self->start, &end, PL_WAIT_MS, NULL))
 		TH_LOG("the pool is not back where it was after %d ms", PL_WAIT_MS);
 	EXPECT_EQ(self->start.info.pool_flags, end.info.pool_flags);
-	pl_expect_same(_metadata, &self->start, &end);
+	gp_expect_same(_metadata, &self->start, &end);
 	close(self->ctl);
 }
 

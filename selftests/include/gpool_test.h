@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <linux/kvm.h>
 #include <linux/gpool.h>
 
@@ -211,5 +212,159 @@ static inline int create_vm(int *kvm_fd)
 	}
 	return vm_fd;
 }
+
+/*
+ * The pool as GPOOL_IOC_INFO, GPOOL_IOC_NODE_STATS (each node at one
+ * instant) and sysfs say it, for tests that compare the whole pool before
+ * and after (gp_get_state(), gp_same(), gp_wait_state()).
+ */
+
+/* The ioctl: 0 or -errno. */
+static inline int gp_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) ? -errno : 0;
+}
+
+struct gp_state {
+	struct gpool_info_args info;
+	struct gpool_node_stats_args node[MAX_NODES];
+	struct pool_counts sys;
+};
+
+static inline int gp_get_state(int ctl, struct gp_state *st)
+{
+	int nid, ret;
+
+	memset(st, 0, sizeof(*st));
+	ret = gp_ioctl(ctl, GPOOL_IOC_INFO, &st->info);
+	for (nid = 0; !ret && nid < MAX_NODES; nid++) {
+		if (!(st->info.node_mask & (1ULL << nid)))
+			continue;
+		st->node[nid].node = nid;
+		ret = gp_ioctl(ctl, GPOOL_IOC_NODE_STATS, &st->node[nid]);
+	}
+	if (!ret)
+		snapshot(&st->sys);
+	return ret;
+}
+
+enum { GP_FREE, GP_ALLOC, GP_RESV };
+
+/* Bytes of a node's free (free + zeroing), allocated or reserved units. */
+static inline long long gp_bytes(const struct gpool_node_stats_args *s, int what)
+{
+	unsigned long long b = 0;
+	int sz;
+
+	for (sz = 0; sz < GPOOL_NR_SIZES; sz++) {
+		const struct gpool_size_stats *z = &s->size[sz];
+		__u64 n = what == GP_FREE ? z->free + z->zeroing :
+			  what == GP_ALLOC ? z->allocated : z->reserved;
+
+		b += n * size_bytes[sz];
+	}
+	return b;
+}
+
+/* Nothing the tests account for differs between @a and @b. */
+static inline bool gp_same(const struct gp_state *a, const struct gp_state *b)
+{
+	int nid, sz;
+
+	if (a->info.node_mask != b->info.node_mask ||
+	    a->info.nr_pages != b->info.nr_pages ||
+	    a->info.nr_boot_pages != b->info.nr_boot_pages ||
+	    a->info.nr_ranges != b->info.nr_ranges ||
+	    a->info.nr_files != b->info.nr_files)
+		return false;
+	for (nid = 0; nid < MAX_NODES; nid++) {
+		const struct gpool_node_stats_args *x = &a->node[nid];
+		const struct gpool_node_stats_args *y = &b->node[nid];
+
+		if (!(a->info.node_mask & (1ULL << nid)))
+			continue;
+		if (x->nr_pages != y->nr_pages || x->bad_pages != y->bad_pages ||
+		    gp_bytes(x, GP_FREE) != gp_bytes(y, GP_FREE))
+			return false;
+		for (sz = 0; sz < GPOOL_NR_SIZES; sz++)
+			if (x->size[sz].total != y->size[sz].total ||
+			    x->size[sz].allocated != y->size[sz].allocated ||
+			    x->size[sz].reserved != y->size[sz].reserved)
+				return false;
+	}
+	return !memcmp(a->sys.allocated, b->sys.allocated, sizeof(a->sys.allocated)) &&
+	       !memcmp(a->sys.reserved, b->sys.reserved, sizeof(a->sys.reserved));
+}
+
+static inline bool gp_zeroer_idle(const struct gp_state *st)
+{
+	int nid, sz;
+
+	for (nid = 0; nid < MAX_NODES; nid++)
+		for (sz = 0; sz < GPOOL_NR_SIZES; sz++)
+			if (st->node[nid].size[sz].zeroing)
+				return false;
+	return true;
+}
+
+/*
+ * Poll for up to @ms until the pool is back to @start, with the background
+ * zeroer idle; @end is the last state read.  Returns whether it is back.
+ */
+static inline bool gp_wait_state(int ctl, const struct gp_state *start,
+				 struct gp_state *end, int ms, void (*nudge)(void))
+{
+	int waited;
+
+	for (waited = 0; ; waited += 50) {
+		if (!gp_get_state(ctl, end) && gp_same(start, end) &&
+		    (gp_zeroer_idle(end) || waited >= ms))
+			return true;
+		if (waited >= ms)
+			return false;
+		if (nudge && !(waited % 250))
+			nudge();
+		usleep(50 * 1000);
+	}
+}
+
+#ifdef __KSELFTEST_HARNESS_H
+/* Every accounted field of @b equals @a's. */
+static inline void gp_expect_same(struct __test_metadata *_metadata,
+				  const struct gp_state *a,
+				  const struct gp_state *b)
+{
+	int nid, sz;
+
+	EXPECT_EQ(a->info.node_mask, b->info.node_mask);
+	EXPECT_EQ(a->info.nr_pages, b->info.nr_pages);
+	EXPECT_EQ(a->info.nr_boot_pages, b->info.nr_boot_pages);
+	EXPECT_EQ(a->info.nr_ranges, b->info.nr_ranges);
+	EXPECT_EQ(a->info.nr_files, b->info.nr_files) TH_LOG("INFO nr_files");
+	for (nid = 0; nid < MAX_NODES; nid++) {
+		const struct gpool_node_stats_args *x = &a->node[nid];
+		const struct gpool_node_stats_args *y = &b->node[nid];
+
+		if (!(a->info.node_mask & (1ULL << nid)))
+			continue;
+		EXPECT_EQ(x->nr_pages, y->nr_pages) TH_LOG("node %d nr_pages", nid);
+		EXPECT_EQ(x->bad_pages, y->bad_pages) TH_LOG("node %d bad_pages", nid);
+		EXPECT_EQ(gp_bytes(x, GP_FREE), gp_bytes(y, GP_FREE))
+			TH_LOG("node %d free + zeroing bytes", nid);
+		for (sz = 0; sz < GPOOL_NR_SIZES; sz++) {
+			EXPECT_EQ(x->size[sz].total, y->size[sz].total)
+				TH_LOG("node %d %s total", nid, sizes[sz]);
+			EXPECT_EQ(x->size[sz].allocated, y->size[sz].allocated)
+				TH_LOG("node %d %s allocated", nid, sizes[sz]);
+			EXPECT_EQ(x->size[sz].reserved, y->size[sz].reserved)
+				TH_LOG("node %d %s reserved", nid, sizes[sz]);
+			EXPECT_EQ(a->sys.allocated[nid][sz], b->sys.allocated[nid][sz])
+				TH_LOG("sysfs node%d/%s/allocated", nid, sizes[sz]);
+			EXPECT_EQ(a->sys.reserved[nid][sz], b->sys.reserved[nid][sz])
+				TH_LOG("sysfs node%d/%s/reserved", nid, sizes[sz]);
+		}
+	}
+}
+#endif /* __KSELFTEST_HARNESS_H */
 
 #endif /* SELFTESTS_GPOOL_TEST_H */
