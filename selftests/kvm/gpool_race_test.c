@@ -69,9 +69,12 @@ static struct guest_args args;
 static void guest_code(uint64_t id)
 {
 	volatile struct guest_args *a = &args;
-	uint64_t k;
+	uint64_t k, pass;
 
-	while (!a->stop) {
+	for (pass = 1; !a->stop; pass++) {
+		/* Exit now and then: see gpool_vcpu_thread(). */
+		if (!(pass % 256))
+			GUEST_SYNC(pass);
 		for (k = 0; k < NR_TOUCH; k++) {
 			volatile uint64_t *p = (uint64_t *)a->touch[id][k];
 			uint64_t want = a->sig | (uint64_t)p, v = *p;
@@ -146,30 +149,12 @@ static void test_vm_create(struct test_vm *t, int nid, unsigned int shift,
 	sync_global_to_guest(t->vm, args);
 }
 
-static void *vcpu_thread(void *arg)
-{
-	struct kvm_vcpu *vcpu = arg;
-	struct ucall uc;
-
-	vcpu_run(vcpu);
-	TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_IO);
-	switch (get_ucall(vcpu, &uc)) {
-	case UCALL_DONE:
-		break;
-	case UCALL_ABORT:
-		REPORT_GUEST_ASSERT(uc);
-	default:
-		TEST_FAIL("unexpected ucall %lu", uc.cmd);
-	}
-	return NULL;
-}
-
 static void test_vm_start(struct test_vm *t)
 {
 	int i;
 
 	for (i = 0; i < NR_VCPUS; i++)
-		pthread_create(&t->thread[i], NULL, vcpu_thread, t->vcpu[i]);
+		pthread_create(&t->thread[i], NULL, gpool_vcpu_thread, t->vcpu[i]);
 }
 
 /* Tell the guest to stop, wait for its vCPUs and free the VM. */

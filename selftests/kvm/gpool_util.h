@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "kvm_util.h"
 #include "test_util.h"
+#include "ucall_common.h"
 
 /* A decimal value from a one-value file; 0 if the file does not exist. */
 static inline uint64_t read_u64(const char *path)
@@ -50,6 +52,35 @@ static inline int node_with_free_1g(void)
 		    pool_stat(nid, "1G", "reserved"))
 			return nid;
 	return -1;
+}
+
+/*
+ * Run a vCPU whose guest reports GUEST_SYNC now and then and GUEST_DONE at
+ * the end, as the threads of gpool_race_test and gpool_soak do: back into
+ * the guest after every sync, until done; a guest assert fails the test.
+ * The periodic syncs matter: under TCG's nested SVM a vCPU that never
+ * exits was once seen to ignore a remote TLB flush's IPI (and an NMI) for
+ * minutes.
+ */
+static inline void *gpool_vcpu_thread(void *arg)
+{
+	struct kvm_vcpu *vcpu = arg;
+	struct ucall uc;
+
+	for (;;) {
+		vcpu_run(vcpu);
+		TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_IO);
+		switch (get_ucall(vcpu, &uc)) {
+		case UCALL_SYNC:
+			continue;
+		case UCALL_DONE:
+			return NULL;
+		case UCALL_ABORT:
+			REPORT_GUEST_ASSERT(uc);
+		default:
+			TEST_FAIL("unexpected ucall %lu", uc.cmd);
+		}
+	}
 }
 
 #endif /* SELFTEST_KVM_GPOOL_UTIL_H */

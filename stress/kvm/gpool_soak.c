@@ -162,9 +162,12 @@ static struct guest_args args;
 static void guest_code(uint64_t id)
 {
 	volatile struct guest_args *a = &args;
-	uint64_t k, n = a->nr_touch;
+	uint64_t k, n = a->nr_touch, passes = 0;
 
 	while (!a->stop) {
+		/* Exit now and then: see gpool_vcpu_thread(). */
+		if (!(++passes % 64))
+			GUEST_SYNC(passes);
 		for (k = 0; k < n; k++) {
 			/* vCPU 1 walks the other way round. */
 			uint64_t gpa = a->touch[id ? n - 1 - k : k];
@@ -615,24 +618,6 @@ static void check_files(const struct soak_vm *quiet)
 
 /* ---- VMs ---- */
 
-static void *vcpu_thread(void *arg)
-{
-	struct kvm_vcpu *vcpu = arg;
-	struct ucall uc;
-
-	vcpu_run(vcpu);
-	TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_IO);
-	switch (get_ucall(vcpu, &uc)) {
-	case UCALL_DONE:
-		break;
-	case UCALL_ABORT:
-		REPORT_GUEST_ASSERT(uc);
-	default:
-		TEST_FAIL("unexpected ucall %lu", uc.cmd);
-	}
-	return NULL;
-}
-
 static bool in_shared(const struct soak_vm *v, uint64_t off, uint64_t len)
 {
 	unsigned int i;
@@ -831,7 +816,7 @@ static void op_create(void)
 	nr_live++;
 	record_file_id(v);
 	for (i = 0; i < NR_VCPUS; i++)
-		SOAK_ASSERT(!pthread_create(&v->thread[i], NULL, vcpu_thread, v->vcpu[i]),
+		SOAK_ASSERT(!pthread_create(&v->thread[i], NULL, gpool_vcpu_thread, v->vcpu[i]),
 			    "pthread_create");
 	nr_done[OP_CREATE]++;
 }
