@@ -34,6 +34,14 @@ kvm_tests=(
 	"pre_fault_memory_test 180"
 )
 
+# The same upstream tests again with arguments, under a name of their own:
+# "program name timeout arguments".  private_mem_conversions_test with two
+# vCPUs and two memslots, shared memory from 2M hugetlb pages (the boots
+# reserve them: scripts/guest-runs).
+kvm_variants=(
+	"x86_64/private_mem_conversions_test private_mem_conversions_test.n2_m2_hugetlb 300 -n 2 -m 2 -s anonymous_hugetlb_2mb"
+)
+
 # gpool tests built with the upstream KVM selftest library
 # (selftests/kvm/, linked into the tree by scripts/kernel.sh).
 # "name timeout [arguments]".
@@ -93,6 +101,10 @@ for t in "${kvm_tests[@]}"; do
 	mkdir -p "$root/tests/kvm/$(dirname "$name")"
 	cp "$kvm_out/$name" "$root/tests/kvm/$name"
 	echo "kvm:$(basename "$name") $timeout /tests/kvm/$name" >> "$manifest"
+done
+for t in "${kvm_variants[@]}"; do
+	read -r prog name timeout args <<< "$t"
+	echo "kvm:$name $timeout /tests/kvm/$prog $args" >> "$manifest"
 done
 for t in "${gpool_kvm_tests[@]}"; do
 	read -r name timeout args <<< "$t"
