@@ -27,7 +27,8 @@
  *            reads holds zero or its own VM's signature: a stale mapping
  *            or an uncleared frame shows up as a foreign value.
  *
- * Each case runs for a number of punches (-i, default 5000) or until its
+ * Each case runs for a number of punches (-i, default 1500; stale_attr a
+ * fifth of it) or until its
  * time limit (-t seconds per case, default 60), whichever comes first, and
  * prints how many punches it made and how many stale mappings it saw.
  */
@@ -181,7 +182,7 @@ static void gmem_fallocate(int fd, uint64_t offset, bool punch)
 		    offset, strerror(errno));
 }
 
-static uint64_t iterations = 5000;
+static uint64_t iterations = 1500;
 static int time_limit = 60;
 
 static double now(void)
@@ -200,14 +201,15 @@ static double now(void)
 static uint64_t test_stale(int nid, unsigned int shift, uint64_t size,
 			   const char *stat, const char *name, bool convert)
 {
-	uint64_t n, stale = 0, faults = 0;
+	/* Conversions zap four times a round: fewer rounds (see main()). */
+	uint64_t n, stale = 0, faults = 0, max = convert ? iterations / 5 : iterations;
 	struct test_vm t;
 	double end;
 
 	test_vm_create(&t, nid, shift, size, 0x5a5a5a5a00000000ULL);
 	test_vm_start(&t);
 	end = now() + time_limit;
-	for (n = 0; n < iterations && now() < end; n++) {
+	for (n = 0; n < max && now() < end; n++) {
 		if (convert) {
 			vm_mem_set_shared(t.vm, DATA_GPA + PUNCH_OFFSET, 4096);
 			if (vm_get_stat(t.vm, stat))
@@ -228,7 +230,7 @@ static uint64_t test_stale(int nid, unsigned int shift, uint64_t size,
 	ksft_print_msg("%s: %lu punches, %lu stale %s after a punch, "
 		       "%lu huge mappings seen between punches\n",
 		       name, n, stale, stat, faults);
-	TEST_ASSERT(n >= 100, "%s: only %lu punches in %d s", name, n, time_limit);
+	TEST_ASSERT(n >= max / 10, "%s: only %lu punches in %d s", name, n, time_limit);
 	/* The test must have raced something: vCPUs mapped the merged unit. */
 	TEST_ASSERT(faults, "%s: the vCPUs never mapped the unit huge", name);
 	return stale;
@@ -272,6 +274,13 @@ static uint64_t pool_allocated(int nid)
 	       pool_stat(nid, "4K", "allocated");
 }
 
+/*
+ * The default number of punches is a compromise.  On the code before
+ * whole-unit invalidation, 1.7% to 5% of the punches left a stale huge
+ * mapping, so 1500 find dozens.  More rounds mean more remote TLB flushes
+ * of vCPUs in guest mode, and under TCG's nested SVM one boot was seen to
+ * freeze on such a flush (docs/design/kernel.md, "Races").
+ */
 int main(int argc, char *argv[])
 {
 	uint64_t before, stale;
