@@ -4,8 +4,9 @@
 # /init of the gpool test guest (busybox).  The mode comes after "--" on the
 # kernel command line:
 #
-#   -- check [GLOB [SCALE]]  run every test in /tests/list (or those matching
-#                        GLOB), each with SCALE times its timeout (debug kernel)
+#   -- check [GLOB [SCALE [EXCLUDE]]]  run every test in /tests/list (or those
+#                        matching GLOB but not EXCLUDE), each with SCALE times
+#                        its timeout (debug kernel)
 #   -- demo [ARGS...]    run /bin/gpool-demo ARGS
 #   -- bench             run /bin/gpool_bench (make bench)
 #   -- soak [ARGS...]    run /bin/gpool_soak ARGS (make soak)
@@ -61,18 +62,27 @@ run_one() {
 	esac
 }
 
+# Does test $1 run: matching $glob, and not $exclude?
+selected() {
+	case "$1" in $glob) ;; *) return 1 ;; esac
+	[ -z "$exclude" ] && return 0
+	case "$1" in $exclude) return 1 ;; esac
+	return 0
+}
+
 run_tests() {
 	glob=${1:-*}
 	scale=${2:-1}
+	exclude=${3:-}
 	n=0
 	while read -r name limit cmd; do
-		case "$name" in $glob) n=$((n + 1)) ;; esac
+		selected "$name" && n=$((n + 1))
 	done < /tests/list
 	say "TAP version 13"
 	say "1..$n"
 	i=0
 	while read -r name limit cmd; do
-		case "$name" in $glob) ;; *) continue ;; esac
+		selected "$name" || continue
 		i=$((i + 1))
 		# shellcheck disable=SC2086 # cmd carries its arguments
 		run_one $i "$name" $((limit * scale)) $cmd < /dev/null

@@ -71,6 +71,8 @@ def qemu_cmd(args, kernel, initrd, console, tap):
     if args.mode == "check":
         append.append(args.only or "*")
         append.append("3" if args.variant == "debug" else "1")
+        if getattr(args, "exclude", ""):
+            append.append(args.exclude)
     if args.mode == "demo" and args.demo_args:
         append.append(args.demo_args)
     if args.mode == "soak" and args.soak_args:
@@ -282,7 +284,11 @@ def boot(args, name, cmdline, glob, res, manifest_all, suites):
         if os.path.exists(p):
             os.unlink(p)
 
-    manifest = [m for m in manifest_all if fnmatch.fnmatchcase(m[0], glob)]
+    # "GLOB !EXCLUDE": the tests matching GLOB but not EXCLUDE.
+    glob, _, exclude = glob.partition(" !")
+    manifest = [m for m in manifest_all if fnmatch.fnmatchcase(m[0], glob) and
+                not (exclude and fnmatch.fnmatchcase(m[0], exclude))]
+    args.exclude = exclude
     timeout = args.timeout or (600 + sum(t for _, t in manifest) *
                                (3 if args.variant == "debug" else 1))
     args.cmdline, args.only = cmdline, glob if glob != "*" else ""
