@@ -31,7 +31,8 @@ stty -F $out raw -echo 2>/dev/null
 say() { echo "$*" > $out; }
 
 # Patterns that turn a run red (kept in step with scripts/run-guest.py).
-splat='WARNING:|BUG:|Oops|Call Trace|KASAN|kmemleak|possible recursive locking|'
+splat='WARNING:|BUG:|Oops|Call Trace|KASAN|new suspected memory leaks|'
+splat="${splat}"'possible recursive locking|'
 splat="${splat}"'possible circular locking|lockdep|UBSAN|general protection|Kernel panic|'
 splat="${splat}"'blocked for more than|soft lockup'
 

@@ -1026,7 +1026,7 @@ TEST_F_TIMEOUT(split, punch, 120)
 	split_close(_metadata, &self->e);
 }
 
-TEST_F_TIMEOUT(split, refill, 120)
+TEST_F_TIMEOUT(split, refill, 600)
 {
 	struct fn_op op = refill_op;
 
@@ -1068,7 +1068,7 @@ FIXTURE_TEARDOWN(populate)
 	env_teardown(_metadata, &self->e);
 }
 
-TEST_F_TIMEOUT(populate, each_allocation_fails, 120)
+TEST_F_TIMEOUT(populate, each_allocation_fails, 600)
 {
 	struct fn_op op = populate_op;
 	struct fn_env *e = &self->e;
