@@ -141,29 +141,33 @@ static int gpool_alloc_node(struct gpool_owner *owner, struct gpool_node *node,
 {
 	struct gpool_owner_node *on = &owner->node[node->nid];
 	struct gpool_section *sec;
-	int src, rl, err;
+	int src, err;
 
 	err = gpool_node_lock(node, lvl == GPOOL_LVL_4K);
 	if (err)
 		return err;
-	rl = gpool_resv_lvl(on, lvl);
 	src = gpool_pick(node, lvl, &sec);
-	if (src < 0 || !gpool_alloc_feasible(node, lvl, src, rl)) {
+	if (src < 0 || !gpool_resv_charge(node, on, lvl, src)) {
 		err = gpool_nomem(node);
 		goto out_unlock;
 	}
 	gpool_take(node, owner, lvl, src, sec, GPOOL_ANY, GPOOL_ANY, unit);
-	gpool_resv_draw(node, on, lvl, rl);
 out_unlock:
 	gpool_node_unlock(node);
 	return err;
 }
 
-/* Does the owner hold a reservation @lvl can use on this node? */
-static bool gpool_has_resv(const struct gpool_owner_node *on, int lvl)
+/*
+ * Does the owner hold a reservation on this node?  Any promise serves an
+ * allocation of any level: a larger one is broken up, smaller ones are
+ * gathered (resv.h).
+ */
+static bool gpool_has_resv(const struct gpool_owner_node *on)
 {
-	for (; lvl < GPOOL_NR_LVLS; lvl++)
-		if (READ_ONCE(on->resv[lvl]))
+	int l;
+
+	for (l = 0; l < GPOOL_NR_LVLS; l++)
+		if (READ_ONCE(on->resv[l]))
 			return true;
 	return false;
 }
@@ -182,7 +186,7 @@ static int gpool_alloc_try(struct gpool_owner *owner, unsigned int nid,
 
 /*
  * Try the nodes of the owner's policy, those where it holds a reservation
- * for @lvl first, each group in policy order.  Node @skip was tried
+ * first, each group in policy order.  Node @skip was tried
  * already and failed with @err (GPOOL_MAX_NODES: none was).
  */
 static int gpool_alloc_ordered(struct gpool_owner *owner, int lvl,
@@ -194,7 +198,7 @@ static int gpool_alloc_ordered(struct gpool_owner *owner, int lvl,
 
 	nr = gpool_owner_nodes(owner, nids);
 	for (i = 0; i < nr; i++) {
-		if (gpool_has_resv(&owner->node[nids[i]], lvl))
+		if (gpool_has_resv(&owner->node[nids[i]]))
 			order[nr_resv++] = nids[i];
 		else
 			nids[nr_other++] = nids[i];
@@ -227,14 +231,14 @@ int gpool_alloc(struct gpool_owner *owner, unsigned int order,
 
 	/*
 	 * The policy's first node comes first in the full order too if the
-	 * owner holds a reservation for @lvl on it (such nodes come first,
+	 * owner holds a reservation on it (such nodes come first,
 	 * in policy order), and it is the whole order if the policy allows
 	 * no other node.  Then try it without building the order.
 	 */
 	nid = gpool_owner_first_node(owner, &only);
 	if (nid < 0)
 		return -ENOMEM;
-	if (!only && !gpool_has_resv(&owner->node[nid], lvl))
+	if (!only && !gpool_has_resv(&owner->node[nid]))
 		return gpool_alloc_ordered(owner, lvl, unit, GPOOL_MAX_NODES,
 					   -ENOMEM);
 	err = gpool_alloc_try(owner, nid, lvl, unit);
@@ -252,7 +256,7 @@ int gpool_alloc_exact(struct gpool_owner *owner, u64 pfn, unsigned int order,
 	struct gpool_section *sec;
 	struct gpool_node *node;
 	struct gpool_loc loc;
-	int src, rl, err;
+	int src, err;
 
 	if (lvl < 0 || order > owner->max_order ||
 	    !IS_ALIGNED(pfn, 1ULL << order))
@@ -278,13 +282,11 @@ int gpool_alloc_exact(struct gpool_owner *owner, u64 pfn, unsigned int order,
 	else
 		goto out_unlock;
 
-	rl = gpool_resv_lvl(on, lvl);
-	if (!gpool_alloc_feasible(node, lvl, src, rl)) {
+	if (!gpool_resv_charge(node, on, lvl, src)) {
 		err = -ENOMEM;
 		goto out_unlock;
 	}
 	gpool_take(node, owner, lvl, src, sec, loc.slot, loc.idx, unit);
-	gpool_resv_draw(node, on, lvl, rl);
 	err = 0;
 out_unlock:
 	gpool_unlock_pfn(pool, &loc);

@@ -109,6 +109,41 @@ bool gpool_alloc_feasible_slow(const struct gpool_node *node, int lvl,
 	return gpool_feasible(node, df, dr);
 }
 
+/*
+ * An allocation of level @lvl by an owner whose promises on the node are
+ * all smaller than @lvl: it uses up as many of them as the unit covers,
+ * the larger first, and the rest of the unit comes from unpromised
+ * capacity.  A file whose 4K frames were punched and credited back as 4K
+ * promises refills the empty chunk with a 2M unit this way, holding no
+ * more than it reserved.  Return: false, with nothing changed, if the
+ * invariant would not hold afterwards (the caller falls back to a smaller
+ * unit, which its promises cover).
+ */
+bool gpool_resv_gather(struct gpool_node *node, struct gpool_owner_node *on,
+		       int lvl, int src)
+{
+	s64 df[GPOOL_NR_LVLS] = { 0 }, dr[GPOOL_NR_LVLS] = { 0 };
+	u64 need = 1, t;
+	int l;
+
+	lockdep_assert_held(&node->lock);
+
+	for (l = lvl - 1; l >= 0; l--) {
+		need *= GPOOL_SLOTS;
+		t = min_t(u64, need, on->resv[l]);
+		dr[l] = -(s64)t;
+		need -= t;
+	}
+	gpool_lvl_delta(df, lvl, src);
+	if (!gpool_feasible(node, df, dr))
+		return false;
+	for (l = 0; l < lvl; l++) {
+		node->resv[l] += dr[l];
+		on->resv[l] += dr[l];
+	}
+	return true;
+}
+
 /* Freed units go back to the owner's reservation. */
 static void gpool_resv_credit(struct gpool_node *node,
 			      struct gpool_owner_node *on, int lvl, u64 nr)

@@ -16,6 +16,8 @@ bool gpool_feasible(const struct gpool_node *node, const s64 *df,
 		    const s64 *dr);
 bool gpool_alloc_feasible_slow(const struct gpool_node *node, int lvl,
 			       int src, int rl);
+bool gpool_resv_gather(struct gpool_node *node, struct gpool_owner_node *on,
+		       int lvl, int src);
 void gpool_free_whole(struct gpool_node *node, struct gpool_owner *owner,
 		      struct gpool_section *sec);
 void gpool_free_child(struct gpool_node *node, struct gpool_owner *owner,
@@ -74,6 +76,36 @@ static inline void gpool_resv_draw(struct gpool_node *node,
 		node->resv[rl] += GPOOL_SLOTS - 1;
 		on->resv[rl] += GPOOL_SLOTS - 1;
 	}
+}
+
+/*
+ * Does the owner have promises only smaller than @lvl on this node?  An
+ * allocation of level @lvl then gathers them (gpool_resv_gather()).
+ */
+static inline bool gpool_resv_below(const struct gpool_owner_node *on,
+				    int lvl)
+{
+	return lvl > GPOOL_LVL_4K &&
+	       (on->resv[GPOOL_LVL_4K] | on->resv[GPOOL_LVL_2M]);
+}
+
+/*
+ * An allocation of level @lvl takes a free unit of level @src: check that
+ * the invariant still holds afterwards and use up the owner's promise it
+ * draws on.  Return: false, with nothing changed, if it would not hold.
+ */
+static inline bool gpool_resv_charge(struct gpool_node *node,
+				     struct gpool_owner_node *on, int lvl,
+				     int src)
+{
+	int rl = gpool_resv_lvl(on, lvl);
+
+	if (rl == GPOOL_NR_LVLS && gpool_resv_below(on, lvl))
+		return gpool_resv_gather(node, on, lvl, src);
+	if (!gpool_alloc_feasible(node, lvl, src, rl))
+		return false;
+	gpool_resv_draw(node, on, lvl, rl);
+	return true;
 }
 
 /* The owner of @on now holds one more unit of level @lvl. */

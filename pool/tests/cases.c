@@ -797,6 +797,63 @@ static int case_resv_protects_1g(struct gpool_test *t)
 	return 0;
 }
 
+/*
+ * An allocation whose owner has only smaller promises uses them up: a file
+ * that punched the 512 4K pages of a chunk (credited back as 4K promises)
+ * refills it with one 2M unit, and 512 2M promises cover a 1G unit.  With
+ * the others' promises using all the room, a 2M unit that would break one
+ * of them fails, and 4K allocations still succeed.
+ */
+static int case_resv_gathers_smaller(struct gpool_test *t)
+{
+	struct gpool_owner *a = t_owner0(t), *b = t_owner0(t);
+	struct gpool_unit u, v;
+	struct gpool_stats s;
+	u64 gib = PG_1G << PAGE_SHIFT, mib2 = PG_2M << PAGE_SHIFT;
+
+	if (!CHECK(a && b) ||
+	    !CHECK_EQ(t_range(t, 0, BASE, PG_1G + PG_2M, 0), 0) ||
+	    !CHECK_EQ(gpool_reserve(a, mib2, GPOOL_ORDER_4K), 0) ||
+	    !CHECK_EQ(gpool_alloc(a, GPOOL_ORDER_2M, &u), 0) ||
+	    !CHECK_EQ(t_stats(t, 0, &s), 0) ||
+	    !CHECK_EQ(s.order[I4K].reserved, 0) ||
+	    !CHECK_EQ(s.order[I2M].reserved, 0) ||
+	    !CHECK_EQ(gpool_free(a, u.pfn, GPOOL_ORDER_2M), 0) ||
+	    !CHECK_EQ(t_stats(t, 0, &s), 0) ||
+	    !CHECK_EQ(s.order[I2M].reserved, 1))
+		return -EIO;
+	gpool_unreserve(a);
+
+	/* 511 2M promises and 512 4K ones make one 1G unit. */
+	if (!CHECK_EQ(gpool_reserve(a, gib - mib2, GPOOL_ORDER_2M), 0) ||
+	    !CHECK_EQ(gpool_reserve(a, mib2, GPOOL_ORDER_4K), 0) ||
+	    !CHECK_EQ(gpool_alloc(a, GPOOL_ORDER_1G, &u), 0) ||
+	    !CHECK_EQ(t_stats(t, 0, &s), 0) ||
+	    !CHECK_EQ(s.order[I4K].reserved, 0) ||
+	    !CHECK_EQ(s.order[I2M].reserved, 0) ||
+	    !CHECK_EQ(gpool_free(a, u.pfn, GPOOL_ORDER_1G), 0))
+		return -EIO;
+	gpool_unreserve(a);
+
+	/*
+	 * b is promised the 1G unit and one 4K frame: a's 4K promise is
+	 * kept by the other frames of the last 2M, which a 2M unit of a's
+	 * would take.  Its 2M allocation fails; 4K ones succeed.
+	 */
+	if (!CHECK_EQ(gpool_reserve(b, gib, GPOOL_ORDER_1G), 0) ||
+	    !CHECK_EQ(gpool_reserve(b, PAGE_SIZE, GPOOL_ORDER_4K), 0) ||
+	    !CHECK_EQ(gpool_reserve(a, 2 * PAGE_SIZE, GPOOL_ORDER_4K), 0) ||
+	    !CHECK_EQ(gpool_alloc(a, GPOOL_ORDER_2M, &u), -ENOMEM) ||
+	    !CHECK_EQ(gpool_alloc(a, GPOOL_ORDER_4K, &u), 0) ||
+	    !CHECK_EQ(gpool_alloc(a, GPOOL_ORDER_4K, &v), 0) ||
+	    !CHECK_EQ(t_stats(t, 0, &s), 0) ||
+	    !CHECK_EQ(s.order[I4K].reserved, 1) ||
+	    !CHECK_EQ(gpool_free(a, u.pfn, GPOOL_ORDER_4K), 0) ||
+	    !CHECK_EQ(gpool_free(a, v.pfn, GPOOL_ORDER_4K), 0))
+		return -EIO;
+	return 0;
+}
+
 /* NUMA topology as a table: GiB and extra 2M blocks per node. */
 static const struct {
 	int nid;
@@ -982,6 +1039,7 @@ const struct gpool_case gpool_cases[] = {
 	{ "resv_protects_1g", case_resv_protects_1g },
 	{ "numa_policies", case_numa_policies },
 	{ "owner_lifecycle", case_owner_lifecycle },
+	{ "resv_gathers_smaller", case_resv_gathers_smaller },
 	{ "query", case_query },
 };
 

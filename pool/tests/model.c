@@ -484,15 +484,28 @@ static bool feasible(struct model *m, int nid, const s64 *df, const s64 *dr)
 static void resv_use(struct model *m, int o, int nid, int lvl, s64 *dr)
 {
 	int l;
+	u64 need, t;
 
 	for (l = lvl; l < 3; l++)
 		if (m->resv[o][nid][l])
 			break;
-	if (l == 3)
+	if (l < 3) {
+		dr[l]--;
+		while (--l >= lvl)
+			dr[l] += 511;
 		return;
-	dr[l]--;
-	while (--l >= lvl)
-		dr[l] += 511;
+	}
+	/* Only smaller promises: use up what the unit covers, larger first. */
+	need = 1ULL << (9 * lvl);
+	for (l = lvl - 1; l >= 0; l--) {
+		u64 per = 1ULL << (9 * l);
+
+		t = need / per;
+		if (t > m->resv[o][nid][l])
+			t = m->resv[o][nid][l];
+		dr[l] -= t;
+		need -= t * per;
+	}
 }
 
 static void resv_apply(struct model *m, int o, int nid, const s64 *dr)
@@ -570,7 +583,7 @@ static int op_alloc(struct model *m, int o, int lvl)
 			int nid = nids[i];
 			bool has = false;
 
-			for (l = lvl; l < 3; l++)
+			for (l = 0; l < 3; l++)
 				has |= m->resv[o][nid][l] != 0;
 			if (has == pass)
 				continue;
