@@ -45,10 +45,7 @@ static void write_sysctl(struct __test_metadata *_metadata, const char *path,
 
 static unsigned long long nr_files(void)
 {
-	unsigned long long v = ~0ULL;
-
-	read_ull(GPOOL_SYSFS "/nr_files", &v);
-	return v;
+	return sysfs_ull(GPOOL_SYSFS "/nr_files");
 }
 
 /* -errno of KVM_CREATE_GUEST_MEMFD (the fd closed again), or 0. */

@@ -821,10 +821,7 @@ TEST_F(ctl, output_fields_ignored_on_input)
 
 static unsigned long long sysfs_nr_files(void)
 {
-	unsigned long long v = ~0ULL;
-
-	read_ull(GPOOL_SYSFS "/nr_files", &v);
-	return v;
+	return sysfs_ull(GPOOL_SYSFS "/nr_files");
 }
 
 static __u32 info_nr_files(int fd)
@@ -1199,10 +1196,7 @@ TEST_F(ctl, default_backing_bad_enable)
 
 static unsigned long long sysfs_default_backing(void)
 {
-	unsigned long long v = ~0ULL;
-
-	read_ull(GPOOL_SYSFS "/default_backing", &v);
-	return v;
+	return sysfs_ull(GPOOL_SYSFS "/default_backing");
 }
 
 /* The last file LIST_FILES reports (the newest), asserted to exist. */

@@ -2,7 +2,14 @@
 /*
  * Helpers shared by the kselftest_harness.h programs in selftests/: the
  * pool's sysfs counters (docs/ABI/sysfs-kernel-mm-gpool) and creating
- * pool-backed guest_memfds.  Nothing here asserts; callers do.
+ * pool-backed guest_memfds.
+ *
+ * What a helper reads must be there.  read_str() and read_ull() return
+ * -errno for the caller to assert on, and the ioctl wrappers return -errno
+ * for tests that expect errors; every other helper that cannot read a
+ * sysfs file or get the pool's state fails the test on the spot
+ * (gpool_die(): a message naming the file, then exit with KSFT_FAIL, which
+ * the harness reports as the test failing), rather than carry on with 0.
  */
 #ifndef SELFTESTS_GPOOL_TEST_H
 #define SELFTESTS_GPOOL_TEST_H
@@ -25,6 +32,22 @@
 #define MAX_NODES 64
 
 #define GPOOL_SYSFS	"/sys/kernel/mm/gpool"
+
+#ifndef KSFT_FAIL
+#define KSFT_FAIL	1
+#endif
+
+/*
+ * Fail the running test from a helper that has no _metadata: say why on
+ * the test's output and exit its process.  The harness runs each test in
+ * a process of its own and reports it failed; its teardown does not run.
+ */
+#define gpool_die(fmt, ...) do {						\
+	fflush(stdout);								\
+	fprintf(stderr, "# %s: " fmt "\n", __func__, ##__VA_ARGS__);		\
+	fflush(stderr);								\
+	exit(KSFT_FAIL);							\
+} while (0)
 
 /* Indexes as GPOOL_SIZE_*; names as the sysfs directories. */
 static const char * const sizes[] = { "4K", "2M", "1G" };
@@ -79,18 +102,28 @@ static inline int read_ull(const char *path, unsigned long long *val)
 	return 0;
 }
 
-/* /sys/kernel/mm/gpool/node<nid>/<name>; 0 if unreadable. */
-static inline unsigned long long node_stat(int nid, const char *name)
+/* The number in a sysfs file that must exist; fails the test if it cannot. */
+static inline unsigned long long sysfs_ull(const char *path)
 {
-	unsigned long long v = 0;
-	char path[96];
+	unsigned long long v;
+	int ret;
 
-	snprintf(path, sizeof(path), GPOOL_SYSFS "/node%d/%s", nid, name);
-	read_ull(path, &v);
+	ret = read_ull(path, &v);
+	if (ret)
+		gpool_die("cannot read %s: %s", path, strerror(-ret));
 	return v;
 }
 
-/* /sys/kernel/mm/gpool/node<nid>/<size>/<name>; 0 if unreadable. */
+/* /sys/kernel/mm/gpool/node<nid>/<name>; fails the test if unreadable. */
+static inline unsigned long long node_stat(int nid, const char *name)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), GPOOL_SYSFS "/node%d/%s", nid, name);
+	return sysfs_ull(path);
+}
+
+/* /sys/kernel/mm/gpool/node<nid>/<size>/<name>; fails the test if unreadable. */
 static inline unsigned long long stat_of(int nid, int size, const char *name)
 {
 	char rel[32];
@@ -99,13 +132,13 @@ static inline unsigned long long stat_of(int nid, int size, const char *name)
 	return node_stat(nid, rel);
 }
 
-/* Is every guest_memfd pool-backed (/sys/kernel/mm/gpool/default_backing)? */
+/*
+ * Is every guest_memfd pool-backed (/sys/kernel/mm/gpool/default_backing)?
+ * Fails the test if there is no pool to ask.
+ */
 static inline bool default_backing(void)
 {
-	unsigned long long v = 0;
-
-	read_ull(GPOOL_SYSFS "/default_backing", &v);
-	return v;
+	return sysfs_ull(GPOOL_SYSFS "/default_backing");
 }
 
 static inline bool node_dir_exists(int nid)
@@ -116,10 +149,13 @@ static inline bool node_dir_exists(int nid)
 	return !access(path, F_OK);
 }
 
+/* Every node's counters; fails the test if there is no pool or a file is missing. */
 static inline void snapshot(struct pool_counts *c)
 {
 	int nid, s;
 
+	if (!pool_exists())
+		gpool_die("no pool: " GPOOL_SYSFS " does not exist");
 	memset(c, 0, sizeof(*c));
 	for (nid = 0; nid < MAX_NODES; nid++) {
 		c->node[nid] = node_dir_exists(nid);
@@ -309,16 +345,20 @@ static inline bool gp_zeroer_idle(const struct gp_state *st)
 
 /*
  * Poll for up to @ms until the pool is back to @start, with the background
- * zeroer idle; @end is the last state read.  Returns whether it is back.
+ * zeroer idle; @end is the last state read.  Returns whether it is back;
+ * fails the test if the state cannot be read.
  */
 static inline bool gp_wait_state(int ctl, const struct gp_state *start,
 				 struct gp_state *end, int ms, void (*nudge)(void))
 {
-	int waited;
+	int waited, ret;
 
 	for (waited = 0; ; waited += 50) {
-		if (!gp_get_state(ctl, end) && gp_same(start, end) &&
-		    (gp_zeroer_idle(end) || waited >= ms))
+		ret = gp_get_state(ctl, end);
+		if (ret)
+			gpool_die("GPOOL_IOC_INFO or GPOOL_IOC_NODE_STATS: %s",
+				  strerror(-ret));
+		if (gp_same(start, end) && (gp_zeroer_idle(end) || waited >= ms))
 			return true;
 		if (waited >= ms)
 			return false;
