@@ -23,7 +23,7 @@ t0=$(date +%s)
 phase() { echo "== $* ($(($(date +%s) - t0)) s)"; }
 
 phase "userspace tests"
-"$top/scripts/host-check.sh" 2>&1 | tee "$results/host.log" | grep -E '^(ok|not ok|host-check:|# Totals)' 
+"$top/scripts/host-check.sh" 2>&1 | tee "$results/host.log" | grep -E '^(ok|not ok|host-check:|# Totals|# host-test:)'
 
 phase "kernel ($variant)"
 if ! "$top/scripts/kernel.sh" build "$variant"; then

@@ -14,6 +14,8 @@ mapfile -t files < <(git ls-files --cached --others --exclude-standard \
 	'kernel/*.[ch]' 'pool/*.[ch]' | sort)
 mapfile -t patches < <(ls kernel/patches/*.patch 2>/dev/null)
 pass=0 fail=0 n=0
+# Names this part of build/results/host.log (scripts/test-manifest).
+echo "# host-test: checkpatch"
 echo "TAP version 13"
 echo "1..$((${#files[@]} + ${#patches[@]}))"
 for f in "${files[@]}" "${patches[@]}"; do

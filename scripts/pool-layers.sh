@@ -23,6 +23,8 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+# Names this part of build/results/host.log (scripts/test-manifest).
+echo "# host-test: pool-layers"
 verbose=0
 if [ "${1:-}" = -v ]; then
 	verbose=1

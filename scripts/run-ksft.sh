@@ -4,7 +4,9 @@
 # Run host test binaries, echo their TAP output, add up their kselftest
 # "# Totals:" lines (scripts/run-guest.py counts each binary's own), and
 # fail if any binary failed, exited badly or printed no totals.  Exit 4
-# is kselftest's "skipped".  Used by pool/tests and tools/poolctl.
+# is kselftest's "skipped".  Used by pool/tests and tools/poolctl.  Each
+# binary's output starts with "# host-test: LABEL/BIN", the name
+# scripts/test-manifest gives it.
 #
 #   [ARGS_<bin>="..."] run-ksft.sh LABEL DIR BIN...
 #
@@ -19,6 +21,7 @@ for b in "$@"; do
 	# shellcheck disable=SC2086 # args are words on purpose
 	out=$("$dir/$b" $args 2>&1)
 	rc=$?
+	echo "# host-test: $label/$b"
 	echo "$out"
 	totals=$(echo "$out" | grep '^# Totals:' | tail -1)
 	if [ -z "$totals" ]; then

@@ -54,6 +54,8 @@ totals() {
 	exit 0
 }
 
+# Names this part of build/results/host.log (scripts/test-manifest).
+[ $check -eq 0 ] || echo "# host-test: pool/tests/bench-check"
 [ $check -eq 0 ] || echo "TAP version 13"
 meta=$("$bench" meta) || { echo "not ok 1 budget.meta: $bench meta failed"; exit 1; }
 echo "$meta" | sed "s/^/$([ $check -eq 0 ] || echo '# ')/"

@@ -18,6 +18,8 @@
 #   run-fuzz.sh CLANG SECONDS MAKE [short]
 
 clang=$1 secs=$2 make=$3 mode=${4:-long}
+# Names this part of build/results/host.log (scripts/test-manifest).
+echo "# host-test: pool/tests/fuzz_ops"
 obj=obj
 seeds=fuzz/corpus
 probe=$obj/fuzz-probe.c
