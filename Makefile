@@ -25,10 +25,14 @@ VARIANT := debug
 else
 VARIANT := normal
 endif
-# Extra guest kernel parameters, e.g. CMDLINE="gpool=0:1G,1:1G".
+# Extra guest kernel parameters, e.g. CMDLINE="gpool=0:1G,1:1G": one boot
+# with them instead of the boots of scripts/guest-runs.
 CMDLINE ?=
-# Run only the tests whose name matches this shell glob (T=guest_memfd*).
+# Run only the guest tests whose name matches this shell glob (T='kvm:*'),
+# in each boot of scripts/guest-runs that runs any of them.
 T ?=
+# Make only the boots of scripts/guest-runs whose name matches (BOOT=nomap).
+BOOT ?=
 # The pool `make demo` and `make bench` boot with.
 DEMO_CMDLINE ?= gpool=0:1G,1:2G
 BENCH_CMDLINE ?= gpool=0:2G,1:2G
@@ -39,7 +43,8 @@ SOAK_ARGS ?= -t $(SOAK_SECONDS)
 SOAK_CMDLINE ?= gpool=0:1G,1:2G
 
 RUN_GUEST = $(TOP)/scripts/run-guest.py --variant $(VARIANT) \
-	$(if $(CMDLINE),--cmdline "$(CMDLINE)") $(if $(T),--only '$(T)')
+	$(if $(CMDLINE),--cmdline "$(CMDLINE)") $(if $(T),--only '$(T)') \
+	$(if $(BOOT),--boot '$(BOOT)')
 
 .PHONY: help check demo bench soak shell kernel guest deps host-check checkpatch \
 	bench-pool fuzz-pool clean distclean
@@ -66,7 +71,9 @@ help:
 	@echo "  DEBUG=1          use the debug kernel (KASAN, lockdep, kmemleak, ...)"
 	@echo "  CMDLINE='...'    extra guest kernel parameters (one boot instead of"
 	@echo "                   the matrix in scripts/guest-runs)"
-	@echo "  T='glob'         run only matching guest tests (one boot)"
+	@echo "  T='glob'         run only matching guest tests, in each boot of"
+	@echo "                   scripts/guest-runs that has any (gpool_env_test always)"
+	@echo "  BOOT='glob'      make only the matching boots of scripts/guest-runs"
 	@echo
 	@echo "Outputs: build/results/<variant>/ (TAP, console log, summary)."
 

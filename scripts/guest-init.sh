@@ -4,9 +4,10 @@
 # /init of the gpool test guest (busybox).  The mode comes after "--" on the
 # kernel command line:
 #
-#   -- check [GLOB [SCALE [EXCLUDE]]]  run every test in /tests/list (or those
-#                        matching GLOB but not EXCLUDE), each with SCALE times
-#                        its timeout (debug kernel)
+#   -- check [SCALE [PATTERN...]]  run the tests of /tests/list that match
+#                        every PATTERN, each with SCALE times its timeout
+#                        (debug kernel); a PATTERN is a shell glob the name
+#                        must match, or !GLOB, one it must not match
 #   -- demo [ARGS...]    run /bin/gpool-demo ARGS
 #   -- bench             run /bin/gpool_bench (make bench)
 #   -- soak [ARGS...]    run /bin/gpool_soak ARGS (make soak)
@@ -63,27 +64,55 @@ run_one() {
 	esac
 }
 
-# Does test $1 run: matching $glob, and not $exclude?
+# The environment test runs first in every boot, whatever the patterns
+# select: it checks that the guest, and the pool against the command line,
+# are what the other tests assume (kept in step with scripts/run-guest.py).
+first=gpool:gpool_env_test
+
+# Does test $1 run: matching every glob of $patterns, and no !glob?
+# Globbing is off while the patterns are split into words.
 selected() {
-	case "$1" in $glob) ;; *) return 1 ;; esac
-	[ -z "$exclude" ] && return 0
-	case "$1" in $exclude) return 1 ;; esac
+	set -f
+	for p in $patterns; do
+		case $p in
+		!*)
+			case "$1" in ${p#!}) set +f; return 1 ;; esac
+			;;
+		*)
+			case "$1" in $p) ;; *) set +f; return 1 ;; esac
+			;;
+		esac
+	done
+	set +f
 	return 0
 }
 
+# Does test $1 run in the loop over /tests/list (the first test ran already)?
+in_loop() {
+	[ "$1" != "$first" ] && selected "$1"
+}
+
 run_tests() {
-	glob=${1:-*}
-	scale=${2:-1}
-	exclude=${3:-}
+	scale=${1:-1}
+	[ $# -gt 0 ] && shift
+	patterns="$*"
 	n=0
 	while read -r name limit cmd; do
-		selected "$name" && n=$((n + 1))
+		if [ "$name" = "$first" ] || in_loop "$name"; then
+			n=$((n + 1))
+		fi
 	done < /tests/list
 	say "TAP version 13"
 	say "1..$n"
 	i=0
 	while read -r name limit cmd; do
-		selected "$name" || continue
+		[ "$name" = "$first" ] || continue
+		i=$((i + 1))
+		# shellcheck disable=SC2086 # cmd carries its arguments
+		run_one $i "$name" $((limit * scale)) $cmd < /dev/null
+	done < /tests/list
+	while read -r name limit cmd; do
+		in_loop "$name" || continue
 		i=$((i + 1))
 		# shellcheck disable=SC2086 # cmd carries its arguments
 		run_one $i "$name" $((limit * scale)) $cmd < /dev/null
