@@ -38,6 +38,7 @@
 #include <linux/cred.h>
 #include <linux/export.h>
 #include <linux/gpool.h>
+#include <linux/llist.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/pid.h>
@@ -45,7 +46,10 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/topology.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
+#include <kunit/static_stub.h>
+#include <kunit/visibility.h>
 #include <uapi/linux/gpool.h>
 
 #include "../pool/pool.h"
@@ -83,6 +87,12 @@ struct gpool_file {
 	struct gpool_chunk *chunks;
 	/* Indexes whose frame went bad while the file held it (hwpoison). */
 	struct xarray poison;
+	/*
+	 * Frames that went bad while @lock was busy, for @poison_work to
+	 * look for in the table (struct gpool_poison_req).
+	 */
+	struct llist_head poison_pending;
+	struct work_struct poison_work;
 	/* Reaches KVM's mappings of the file (set by guest_memfd.c). */
 	const struct gpool_mapper *mapper;
 	void *mapper_data;
@@ -527,6 +537,13 @@ static void gpool_chunk_to_4k(struct gpool_file *gf, struct gpool_chunk *c,
 	c->state = CHUNK_4K;
 }
 
+/* A split chunk's page table; KUnit makes it fail to test a punch's failure. */
+VISIBLE_IF_KUNIT u64 *gpool_split_pages_alloc(void)
+{
+	KUNIT_STATIC_STUB_REDIRECT(gpool_split_pages_alloc);
+	return kmalloc_array(CHUNK_PAGES, sizeof(u64), GFP_KERNEL_ACCOUNT);
+}
+
 /*
  * Split the unit backing chunk @c so that [start, end) (clipped to the
  * unit) is made of whole units, and update the table the way the pool did
@@ -550,8 +567,7 @@ static int gpool_split_chunk(struct gpool_file *gf, pgoff_t ci, pgoff_t start,
 
 	/* Preallocate before the pool changes: the split cannot be undone. */
 	for (i = 0; i < 2; i++) {
-		pages[i] = kmalloc_array(CHUNK_PAGES, sizeof(u64),
-					 GFP_KERNEL_ACCOUNT);
+		pages[i] = gpool_split_pages_alloc();
 		if (!pages[i]) {
 			ret = -ENOMEM;
 			goto out_free;
@@ -726,6 +742,105 @@ int gpool_file_punch(struct gpool_file *gf, pgoff_t start, pgoff_t end)
 }
 EXPORT_SYMBOL_GPL(gpool_file_punch);
 
+/* The page of @gf that @pfn backs, or -1; the file's lock held. */
+static long gpool_file_find(struct gpool_file *gf, u64 pfn)
+{
+	unsigned long ci, i;
+
+	lockdep_assert_held(&gf->lock);
+	for (ci = 0; ci < gf->nr_chunks; ci++) {
+		struct gpool_chunk *c = &gf->chunks[ci];
+
+		switch (c->state) {
+		case CHUNK_1G:
+		case CHUNK_2M:
+			if (pfn >= c->home && pfn < c->home + CHUNK_PAGES)
+				return ci * CHUNK_PAGES + pfn - c->home;
+			break;
+		case CHUNK_4K:
+			for (i = 0; i < CHUNK_PAGES; i++)
+				if (c->pages[i] == pfn)
+					return ci * CHUNK_PAGES + i;
+			break;
+		}
+		cond_resched();
+	}
+	return -1;
+}
+
+/*
+ * If @gf holds frame @pfn, remember its page as bad, so that it is never
+ * mapped again, and return the range of the unit holding it, whose
+ * mappings KVM must drop (a 1G mapping would still reach the frame).  The
+ * file's lock held; the caller zaps once it has let go of the lock, as
+ * the zap takes the invalidate lock, which ranks above it.
+ */
+static bool gpool_file_mark_poison(struct gpool_file *gf, u64 pfn,
+				   pgoff_t *start, pgoff_t *end)
+{
+	unsigned int order;
+	long index;
+	u64 frame;
+
+	lockdep_assert_held(&gf->lock);
+	index = gpool_file_find(gf, pfn);
+	if (index < 0 ||
+	    xa_err(xa_store(&gf->poison, index, xa_mk_value(1), GFP_KERNEL)))
+		return false;
+	gpool_lookup(gf, index, &frame, &order);
+	*start = ALIGN_DOWN(index, 1UL << order);
+	*end = *start + (1UL << order);
+	return true;
+}
+
+static void gpool_file_zap(struct gpool_file *gf, pgoff_t start, pgoff_t end)
+{
+	if (gf->mapper)
+		gf->mapper->zap(gf->mapper_data, start, end);
+}
+
+/* A bad frame for a file that was busy when memory failure asked it. */
+struct gpool_poison_req {
+	struct llist_node node;
+	u64 pfn;
+};
+
+/*
+ * The file was busy (a fault clearing a 1 GiB unit holds its lock for a
+ * long time): look for the frames memory failure left here, now that the
+ * lock can be waited for.
+ */
+static void gpool_file_poison_work(struct work_struct *work)
+{
+	struct gpool_file *gf = container_of(work, struct gpool_file,
+					     poison_work);
+	struct gpool_poison_req *req, *next;
+	struct llist_node *list;
+	pgoff_t start, end;
+	bool found;
+
+	list = llist_del_all(&gf->poison_pending);
+	llist_for_each_entry_safe(req, next, list, node) {
+		mutex_lock(&gf->lock);
+		found = gpool_file_mark_poison(gf, req->pfn, &start, &end);
+		mutex_unlock(&gf->lock);
+		if (found)
+			gpool_file_zap(gf, start, end);
+		kfree(req);
+	}
+}
+
+/* The file is going away: no memory failure can reach it any more. */
+static void gpool_file_poison_drain(struct gpool_file *gf)
+{
+	struct gpool_poison_req *req, *next;
+
+	cancel_work_sync(&gf->poison_work);
+	llist_for_each_entry_safe(req, next,
+				  llist_del_all(&gf->poison_pending), node)
+		kfree(req);
+}
+
 /* Reserve the whole file, with the largest units the pool can promise. */
 static int gpool_file_reserve(struct gpool_file *gf)
 {
@@ -882,6 +997,8 @@ struct gpool_file *gpool_file_create(const struct gpool_create_guest_memfd *args
 		goto err_free_gf;
 	mutex_init(&gf->lock);
 	xa_init(&gf->poison);
+	init_llist_head(&gf->poison_pending);
+	INIT_WORK(&gf->poison_work, gpool_file_poison_work);
 	gf->nr_pages = args->size >> PAGE_SHIFT;
 	gf->max_order = max_order;
 	gf->nr_chunks = DIV_ROUND_UP(gf->nr_pages, CHUNK_PAGES);
@@ -932,6 +1049,7 @@ void gpool_file_destroy(struct gpool_file *gf)
 	list_del(&gf->link);
 	gpool_nr_files--;
 	mutex_unlock(&gpool_files_lock);
+	gpool_file_poison_drain(gf);
 	put_pid(gf->pid);
 
 	/* KVM dropped every mapping and binding of the file already. */
@@ -1017,68 +1135,62 @@ void gpool_file_set_mapper(struct gpool_file *gf,
 }
 EXPORT_SYMBOL_GPL(gpool_file_set_mapper);
 
-/* The page of @gf that @pfn backs, or -1; the file's lock held. */
-static long gpool_file_find(struct gpool_file *gf, u64 pfn)
+/*
+ * Frame @pfn, allocated to some file, went bad: find the file and have it
+ * remember the frame and drop KVM's mappings of its unit.
+ *
+ * Memory failure never waits for a file's lock, which a fault holds
+ * across clearing a unit (a second or more for 1 GiB): a file that is
+ * busy gets the frame queued, and its poison work looks for it once the
+ * lock is free.  A fault that maps the frame in between is zapped then;
+ * one that samples KVM's invalidation sequence before the zap retries and
+ * finds the page marked.  Files cannot go away meanwhile: destruction
+ * takes gpool_files_lock and then cancels the work.
+ */
+static void gpool_file_poison(u64 pfn)
 {
-	unsigned long ci, i;
+	struct gpool_poison_req *req;
+	struct gpool_file *gf;
+	pgoff_t start, end;
+	bool found = false;
 
-	lockdep_assert_held(&gf->lock);
-	for (ci = 0; ci < gf->nr_chunks; ci++) {
-		struct gpool_chunk *c = &gf->chunks[ci];
-
-		switch (c->state) {
-		case CHUNK_1G:
-		case CHUNK_2M:
-			if (pfn >= c->home && pfn < c->home + CHUNK_PAGES)
-				return ci * CHUNK_PAGES + pfn - c->home;
-			break;
-		case CHUNK_4K:
-			for (i = 0; i < CHUNK_PAGES; i++)
-				if (c->pages[i] == pfn)
-					return ci * CHUNK_PAGES + i;
+	mutex_lock(&gpool_files_lock);
+	list_for_each_entry(gf, &gpool_files, link) {
+		if (!mutex_trylock(&gf->lock)) {
+			req = kmalloc(sizeof(*req), GFP_KERNEL);
+			if (req) {
+				req->pfn = pfn;
+				llist_add(&req->node, &gf->poison_pending);
+				queue_work(system_unbound_wq,
+					   &gf->poison_work);
+				continue;
+			}
+			/* No memory to queue it: wait, as a last resort. */
+			mutex_lock(&gf->lock);
+		}
+		found = gpool_file_mark_poison(gf, pfn, &start, &end);
+		mutex_unlock(&gf->lock);
+		if (found) {
+			gpool_file_zap(gf, start, end);
 			break;
 		}
 		cond_resched();
 	}
-	return -1;
-}
-
-/*
- * Frame @pfn, held by some file, went bad: remember it in the file, so that
- * it is never mapped again, and have KVM drop the mappings of the unit
- * holding it (a 1G mapping would still reach it).  Returns true if a file
- * held it.
- */
-static bool gpool_file_poison(u64 pfn)
-{
-	unsigned int order = GPOOL_ORDER_4K;
-	struct gpool_file *gf, *found = NULL;
-	pgoff_t start = 0;
-	long index = -1;
-	u64 frame;
-
-	mutex_lock(&gpool_files_lock);
-	list_for_each_entry(gf, &gpool_files, link) {
-		mutex_lock(&gf->lock);
-		index = gpool_file_find(gf, pfn);
-		if (index >= 0 &&
-		    !xa_err(xa_store(&gf->poison, index, xa_mk_value(1),
-				     GFP_KERNEL))) {
-			gpool_lookup(gf, index, &frame, &order);
-			start = ALIGN_DOWN(index, 1UL << order);
-			found = gf;
-		}
-		mutex_unlock(&gf->lock);
-		if (index >= 0)
-			break;
-	}
-	/* The file cannot go away: its destruction takes gpool_files_lock. */
-	if (found && found->mapper)
-		found->mapper->zap(found->mapper_data, start,
-				   start + (1UL << order));
 	mutex_unlock(&gpool_files_lock);
-	return index >= 0;
 }
+
+#ifdef CONFIG_GPOOL_KUNIT_TEST
+/* For KUnit: hold a file's lock, as a fault does while it clears a unit. */
+void gpool_file_test_lock(struct gpool_file *gf)
+{
+	mutex_lock(&gf->lock);
+}
+
+void gpool_file_test_unlock(struct gpool_file *gf)
+{
+	mutex_unlock(&gf->lock);
+}
+#endif
 
 int gpool_memory_failure(unsigned long pfn, int flags)
 {
@@ -1107,7 +1219,9 @@ int gpool_memory_failure(unsigned long pfn, int flags)
 	 * A bad frame is never handed out again, so this answer holds: held
 	 * by a file now, or out of service for good.
 	 */
-	held = !gpool_query(gpool_system, pfn, &unit) && gpool_file_poison(pfn);
+	held = !gpool_query(gpool_system, pfn, &unit);
+	if (held)
+		gpool_file_poison(pfn);
 	pr_err("memory failure at pfn %#lx: %s\n", pfn,
 	       held ? "guest memory: unmapped, the guest's next access exits with EHWPOISON" :
 		      "free pool memory: out of service");

@@ -48,6 +48,12 @@ int gpool_shrink(u64 node, u64 bytes);
 bool gpool_default_backing_on(void);
 unsigned int gpool_files_count(void);
 int gpool_files_list(u32 room, struct gpool_file_info **infop, u32 *nr);
+#ifdef CONFIG_GPOOL_KUNIT_TEST
+struct gpool_file;
+void gpool_file_test_lock(struct gpool_file *gf);
+void gpool_file_test_unlock(struct gpool_file *gf);
+u64 *gpool_split_pages_alloc(void);
+#endif
 
 /* access.c: vm.gpool_group and vm.gpool_user_max_bytes. */
 bool gpool_may_create(void);

@@ -10,23 +10,39 @@
  * - creation checks every argument, and destroying a file returns every
  *   unit and reservation to the pool;
  * - memory_failure() on a frame a file holds: the frame is never mapped
- *   again, and goes out of service when the file lets go of it;
+ *   again, and goes out of service when the file lets go of it; and it
+ *   never waits for a file that is busy (clearing a unit);
  * - a punch invalidates KVM's mappings of every unit it splits, whole,
  *   before it changes anything;
  * - the counters GPOOL_IOC_LIST_FILES reports follow every split, merge
- *   and free.
+ *   and free;
+ * - only VM types whose private memory needs no preparation by the
+ *   architecture may have pool memory (not SEV, SEV-ES or SEV-SNP, which
+ *   the emulated machine cannot create).
  *
  * Needs a boot with a pool (gpool=...); skips without one.  The memory
- * failure case leaves one bad frame in the pool for the rest of the boot.
+ * failure cases leave four bad frames in the pool for the rest of the
+ * boot.
  */
+#include <kunit/static_stub.h>
 #include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
 #include <linux/gpool.h>
+#include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/sizes.h>
 #include <uapi/linux/gpool.h>
 
 #include "../../pool/pool.h"
 #include "../gpool_kernel.h"
+
+/* kvm_gmem_supported_flags(): KVM's own, declared for virt/kvm only. */
+#if IS_BUILTIN(CONFIG_KVM) && IS_ENABLED(CONFIG_KVM_PRIVATE_MEM)
+#include <linux/kvm_host.h>
+#include "../../../../virt/kvm/kvm_mm.h"
+#define GMEM_HAVE_KVM 1
+#endif
 
 /* The counters a test must leave as it found them. */
 struct gmem_snap {
@@ -340,6 +356,160 @@ static void gpool_gmem_test_memory_failure(struct kunit *test)
 	gpool_file_destroy(gf);
 }
 
+/* gpool_split_pages_alloc() that fails its third call. */
+static int gmem_split_allocs;
+
+static u64 *gmem_split_pages_fail_third(void)
+{
+	if (++gmem_split_allocs == 3)
+		return NULL;
+	return kmalloc_array(512, sizeof(u64), GFP_KERNEL_ACCOUNT);
+}
+
+/*
+ * A punch that fails part-way keeps the bad-frame marks of the pages the
+ * file still holds.  Two 2M units, a frame of the second bad; a punch
+ * from inside the first to inside the second splits the first, frees its
+ * tail, and fails (-ENOMEM) to split the second: its bad page still fails
+ * with -EHWPOISON, and its other pages are still mapped.
+ */
+static void gpool_gmem_test_failed_punch_keeps_marks(struct kunit *test)
+{
+	struct gpool_file *gf;
+	pgoff_t bad = 512 + 3;
+	int nid, order;
+	u64 pfn, p1;
+
+	if (!IS_ENABLED(CONFIG_MEMORY_FAILURE))
+		kunit_skip(test, "no CONFIG_MEMORY_FAILURE");
+	nid = gmem_node_most_room();
+	if (nid < 0)
+		kunit_skip(test, "no free pool memory");
+	gf = gmem_create(test, 2 * SZ_2M, GPOOL_FOLIO_SHIFT_2M, nid);
+	KUNIT_ASSERT_EQ(test, gpool_file_get_pfn(gf, 0, 0, &pfn, &order), 0);
+	KUNIT_ASSERT_EQ(test, gpool_file_get_pfn(gf, 512, 512, &p1, &order), 0);
+	KUNIT_ASSERT_EQ(test, order, GPOOL_ORDER_2M);
+#ifdef CONFIG_MEMORY_FAILURE
+	KUNIT_ASSERT_EQ(test, memory_failure(p1 + 3, MF_SW_SIMULATED), 0);
+#endif
+	KUNIT_ASSERT_EQ(test, gpool_file_get_pfn(gf, bad, bad, &pfn, &order),
+			-EHWPOISON);
+
+	gmem_split_allocs = 0;
+	kunit_activate_static_stub(test, gpool_split_pages_alloc,
+				   gmem_split_pages_fail_third);
+	KUNIT_EXPECT_EQ(test, gpool_file_punch(gf, 5, 512 + 10), -ENOMEM);
+	kunit_deactivate_static_stub(test, gpool_split_pages_alloc);
+	KUNIT_EXPECT_EQ(test, gmem_split_allocs, 3);
+
+	KUNIT_EXPECT_EQ(test, gpool_file_get_pfn(gf, bad, bad, &pfn, &order),
+			-EHWPOISON);
+	KUNIT_EXPECT_EQ(test, gpool_file_get_pfn(gf, 512 + 4, 512 + 4, &pfn,
+						 &order), 0);
+	KUNIT_EXPECT_EQ(test, pfn, p1 + 4);
+	gpool_file_destroy(gf);
+}
+
+/* memory_failure() in a thread of its own, so that a test can time it. */
+struct gmem_mf {
+	struct completion done;
+	unsigned long pfn;
+	int ret;
+};
+
+static int gmem_mf_thread(void *data)
+{
+	struct gmem_mf *mf = data;
+
+#ifdef CONFIG_MEMORY_FAILURE
+	mf->ret = memory_failure(mf->pfn, MF_SW_SIMULATED);
+#endif
+	complete(&mf->done);
+	return 0;
+}
+
+/*
+ * memory_failure() on @pfn while the caller holds some file's lock:
+ * returns whether it came back within 10 s.  If not, @busy's lock is let
+ * go (and false returned), so that the test fails rather than hangs.
+ */
+static bool gmem_mf_while_busy(struct kunit *test, struct gpool_file *busy,
+			       unsigned long pfn, int *ret)
+{
+	struct gmem_mf *mf = kunit_kzalloc(test, sizeof(*mf), GFP_KERNEL);
+	struct task_struct *t;
+	bool in_time;
+
+	if (!mf)
+		return false;
+	init_completion(&mf->done);
+	mf->pfn = pfn;
+	t = kthread_run(gmem_mf_thread, mf, "gpool-kunit-mf");
+	if (IS_ERR(t))
+		return false;
+	in_time = wait_for_completion_timeout(&mf->done, 10 * HZ);
+	if (!in_time) {
+		gpool_file_test_unlock(busy);
+		wait_for_completion(&mf->done);
+		gpool_file_test_lock(busy);
+	}
+	*ret = mf->ret;
+	return in_time;
+}
+
+/*
+ * Memory failure never waits behind a file that is busy, as a fault is
+ * while it clears a 1 GiB unit under the file's lock.  With a's lock
+ * held, a frame of b goes bad: memory_failure() returns, and b's page
+ * fails at once.  Then a frame of a goes bad: memory_failure() returns
+ * while a is still busy, and a's page fails once a lets go of its lock.
+ */
+static void gpool_gmem_test_memory_failure_never_waits(struct kunit *test)
+{
+	struct gpool_file *a, *b;
+	bool b_in_time, a_in_time;
+	int nid, order, ret_b = -1, ret_a = -1, ret, i;
+	u64 pa, pb, pfn;
+
+	if (!IS_ENABLED(CONFIG_MEMORY_FAILURE))
+		kunit_skip(test, "no CONFIG_MEMORY_FAILURE");
+	nid = gmem_node_most_room();
+	if (nid < 0)
+		kunit_skip(test, "no free pool memory");
+	a = gmem_create(test, SZ_2M, GPOOL_FOLIO_SHIFT_2M, nid);
+	b = gmem_create(test, SZ_2M, GPOOL_FOLIO_SHIFT_2M, nid);
+	KUNIT_ASSERT_EQ(test, gpool_file_get_pfn(a, 0, 0, &pa, &order), 0);
+	KUNIT_ASSERT_EQ(test, gpool_file_get_pfn(b, 0, 0, &pb, &order), 0);
+
+	/* Nothing below may assert while a's lock is held. */
+	gpool_file_test_lock(a);
+	b_in_time = gmem_mf_while_busy(test, a, pb + 3, &ret_b);
+	ret = gpool_file_get_pfn(b, 3, 3, &pfn, &order);
+	a_in_time = gmem_mf_while_busy(test, a, pa + 5, &ret_a);
+	gpool_file_test_unlock(a);
+
+	KUNIT_EXPECT_TRUE_MSG(test, b_in_time,
+			      "memory failure of another file's frame waited for a busy file");
+	KUNIT_EXPECT_EQ(test, ret_b, 0);
+	KUNIT_EXPECT_EQ(test, ret, -EHWPOISON);
+	KUNIT_EXPECT_TRUE_MSG(test, a_in_time,
+			      "memory failure of a busy file's frame waited for it");
+	KUNIT_EXPECT_EQ(test, ret_a, 0);
+	/* a's poison work runs once the lock is free. */
+	for (i = 0; i < 500; i++) {
+		ret = gpool_file_get_pfn(a, 5, 5, &pfn, &order);
+		if (ret == -EHWPOISON)
+			break;
+		msleep(20);
+	}
+	KUNIT_EXPECT_EQ(test, ret, -EHWPOISON);
+	KUNIT_ASSERT_EQ(test, gpool_file_get_pfn(a, 6, 6, &pfn, &order), 0);
+	KUNIT_EXPECT_EQ(test, order, GPOOL_ORDER_4K);
+
+	gpool_file_destroy(a);
+	gpool_file_destroy(b);
+}
+
 /*
  * Regression: the 2M child of a bad frame stays split, and the pool hands
  * out its free 4K frames first.  A 4K-folio file whose pages landed there
@@ -522,6 +692,43 @@ static void gpool_gmem_test_list_counters(struct kunit *test)
 	gpool_file_destroy(gf);
 }
 
+/*
+ * Pool memory has no folio for the architecture to prepare or populate,
+ * so only KVM_X86_SW_PROTECTED_VM may have it, with the flag or by
+ * default backing (one function decides both): a SEV-SNP guest created
+ * under gpool=default_backing gets the page cache and still launches.
+ */
+static void gpool_gmem_test_vm_types(struct kunit *test)
+{
+#ifdef GMEM_HAVE_KVM
+	static const struct {
+		unsigned long type;
+		bool pool;
+	} types[] = {
+		{ KVM_X86_DEFAULT_VM, false },
+		{ KVM_X86_SW_PROTECTED_VM, true },
+		{ KVM_X86_SEV_VM, false },
+		{ KVM_X86_SEV_ES_VM, false },
+		{ KVM_X86_SNP_VM, false },
+	};
+	struct kvm *kvm = kunit_kzalloc(test, sizeof(*kvm), GFP_KERNEL);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, kvm);
+	/* Without a VM (KVM_CHECK_EXTENSION on /dev/kvm): what the pool has. */
+	KUNIT_EXPECT_EQ(test, kvm_gmem_supported_flags(NULL),
+			(u64)GUEST_MEMFD_FLAG_GPOOL);
+	for (i = 0; i < ARRAY_SIZE(types); i++) {
+		kvm->arch.vm_type = types[i].type;
+		KUNIT_EXPECT_EQ_MSG(test, kvm_gmem_supported_flags(kvm),
+				    types[i].pool ? (u64)GUEST_MEMFD_FLAG_GPOOL : 0,
+				    "VM type %lu", types[i].type);
+	}
+#else
+	kunit_skip(test, "KVM with private memory is not built in");
+#endif
+}
+
 static struct kunit_case gpool_gmem_test_cases[] = {
 	KUNIT_CASE(gpool_gmem_test_create_checks_arguments),
 	KUNIT_CASE_SLOW(gpool_gmem_test_max_order_follows_alignment),
@@ -529,9 +736,12 @@ static struct kunit_case gpool_gmem_test_cases[] = {
 	KUNIT_CASE(gpool_gmem_test_punch_then_refill_merges),
 	KUNIT_CASE_SLOW(gpool_gmem_test_1g_window),
 	KUNIT_CASE(gpool_gmem_test_memory_failure),
+	KUNIT_CASE_SLOW(gpool_gmem_test_memory_failure_never_waits),
+	KUNIT_CASE(gpool_gmem_test_failed_punch_keeps_marks),
 	KUNIT_CASE(gpool_gmem_test_regression_4k_after_bad_frame),
 	KUNIT_CASE_SLOW(gpool_gmem_test_punch_invalidates_whole_units),
 	KUNIT_CASE_SLOW(gpool_gmem_test_list_counters),
+	KUNIT_CASE(gpool_gmem_test_vm_types),
 	{}
 };
 
