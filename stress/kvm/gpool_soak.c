@@ -6,7 +6,7 @@
  *
  * Built with the upstream KVM selftest library, like gpool_race_test.
  *
- *   gpool_soak [-s SEED] [-t SECONDS] [-n STEPS] [-v]
+ *   gpool_soak [-s SEED] [-t SECONDS] [-n STEPS] [-v] [-R]
  *
  *   -s SEED     seed of the step sequence (default: from the clock).  It is
  *               printed first ("gpool_soak: seed S"), and every failure
@@ -17,6 +17,7 @@
  *   -n STEPS    stop after this many steps (default: no limit).  The
  *               teardown below follows the last step either way.
  *   -v          log every step.
+ *   -R          never grow or shrink the pool.
  *
  * One PRNG (splitmix64-seeded xorshift64*) makes every choice, so a seed
  * replays the same operations in the same order, as long as the pool
@@ -111,6 +112,7 @@
  * while it runs (files open at start must stay open and idle).  Needs
  * /dev/gpool (mode 0600: root); skips without it or without a pool.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -231,6 +233,7 @@ static uint64_t seed;
 static uint64_t step;
 static const char *cur_op = "setup";
 static bool verbose;
+static bool no_resize;		/* -R: never grow or shrink the pool */
 static bool armed, finished;
 
 static int gpool_fd = -1;
@@ -629,6 +632,78 @@ static bool in_shared(const struct soak_vm *v, uint64_t off, uint64_t len)
 	return false;
 }
 
+/* One counter of KVM's debugfs statistics for @v's VM (summed over vCPUs). */
+static long long kvm_debugfs_stat(struct soak_vm *v, const char *name)
+{
+	char path[128];
+	long long val = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/kvm/%d-%d/%s",
+		 getpid(), v->vm->fd, name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lld", &val) != 1)
+		val = -1;
+	fclose(f);
+	return val;
+}
+
+/*
+ * A vCPU made no pass: say what it is doing, so that the report tells a
+ * vCPU that exits in a loop (faults retried forever) from one that never
+ * exits or sleeps in the kernel.  Every thread's state and wait channel,
+ * and the VM's exit counters twice, 2 s apart.
+ */
+static void report_stall(struct soak_vm *v)
+{
+	static const char *const names[] = {
+		"exits", "pf_taken", "pf_fixed", "pf_spurious", "pf_emulate",
+		"pf_guest", "io_exits", "irq_exits", "signal_exits",
+		"halt_exits", "request_irq_exits",
+	};
+	long long before[ARRAY_SIZE(names)];
+	struct dirent *d;
+	unsigned int i;
+	DIR *dir;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		before[i] = kvm_debugfs_stat(v, names[i]);
+	dir = opendir("/proc/self/task");
+	while (dir && (d = readdir(dir))) {
+		char path[300], stat[512] = "", wchan[64] = "";
+		FILE *f;
+
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/stat", d->d_name);
+		f = fopen(path, "r");
+		if (f) {
+			if (!fgets(stat, sizeof(stat), f))
+				stat[0] = 0;
+			fclose(f);
+		}
+		snprintf(path, sizeof(path), "/proc/self/task/%s/wchan", d->d_name);
+		f = fopen(path, "r");
+		if (f) {
+			if (!fgets(wchan, sizeof(wchan), f))
+				wchan[0] = 0;
+			fclose(f);
+		}
+		stat[strcspn(stat, "\n")] = 0;
+		printf("# stall: task %s: %.60s wchan %s\n", d->d_name,
+		       strchr(stat, ')') ? strchr(stat, ')') + 2 : stat, wchan);
+	}
+	if (dir)
+		closedir(dir);
+	sleep(2);
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		printf("# stall: vm%u %s %lld -> %lld\n", v->serial, names[i],
+		       before[i], kvm_debugfs_stat(v, names[i]));
+	fflush(stdout);
+}
+
 /*
  * Make the guest's touch list the master list minus the shared ranges.
  * If entries were taken out, wait until every vCPU has finished two more
@@ -658,6 +733,8 @@ static void sync_touch(struct soak_vm *v)
 	end = now() + WAIT_SECONDS;
 	for (i = 0; i < NR_VCPUS; i++) {
 		while (__atomic_load_n(&v->g->pass[i], __ATOMIC_SEQ_CST) < p0[i] + 2) {
+			if (now() >= end)
+				report_stall(v);
 			SOAK_ASSERT(now() < end, "vm%u vCPU %u: no pass in %d s",
 				    v->serial, i, WAIT_SECONDS);
 			usleep(100);
@@ -1183,7 +1260,7 @@ static void setup(void)
 	TEST_ASSERT(gpool_fd >= 0, "no /dev/gpool: this boot should have a pool");
 	pool_info(&info);
 	node_mask = info.node_mask;
-	can_resize = info.pool_flags & GPOOL_INFO_F_CAN_RESIZE;
+	can_resize = !no_resize && (info.pool_flags & GPOOL_INFO_F_CAN_RESIZE);
 	for (nid = 0; nid < MAX_NODES; nid++) {
 		if (!(node_mask & (1ULL << nid)))
 			continue;
@@ -1303,7 +1380,7 @@ int main(int argc, char *argv[])
 	int opt, seconds = -1, op;
 	double t0, end;
 
-	while ((opt = getopt(argc, argv, "s:t:n:v")) != -1) {
+	while ((opt = getopt(argc, argv, "s:t:n:vR")) != -1) {
 		switch (opt) {
 		case 's':
 			seed = strtoull(optarg, NULL, 0);
@@ -1317,6 +1394,9 @@ int main(int argc, char *argv[])
 			break;
 		case 'v':
 			verbose = true;
+			break;
+		case 'R':
+			no_resize = true;
 			break;
 		default:
 			usage(argv[0]);
