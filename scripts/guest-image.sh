@@ -5,6 +5,11 @@
 #
 #   scripts/guest-image.sh [VARIANT]
 #
+# VARIANT only picks the kernel build tree that runs headers_install: the
+# uAPI headers come from the source tree whatever the configuration, so one
+# image serves the normal and the debug kernel alike (make check builds it
+# once for both).
+#
 # Contents:
 #   /init                    scripts/guest-init.sh (runs tests, demo or a shell)
 #   /tests/list              the test manifest: "name timeout-seconds path [args]"
