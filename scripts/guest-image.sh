@@ -126,6 +126,10 @@ while read -r name timeout args; do
 	cp "$guest/gpool/$name" "$root/tests/gpool/$name"
 	echo "gpool:$name $timeout /tests/gpool/$name${args:+ $args}" >> "$manifest"
 done < "$top/selftests/tests.list"
+# Helpers the project's selftests run (HELPERS in selftests/Makefile).
+for name in gpool_hold_files; do
+	cp "$guest/gpool/$name" "$root/tests/gpool/$name"
+done
 cp "$manifest" "$root/tests/list"
 
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet --reproducible) |

@@ -36,6 +36,7 @@ scripts/check.sh and the Makefile to build.  The last line printed is
 
 import argparse
 import fnmatch
+import json
 import os
 import re
 import subprocess
@@ -65,6 +66,12 @@ NESTED_PLAN = re.compile(r"^# 1\.\.(\d+)\s*$")
 TOTALS = re.compile(r"^# Totals: pass:(\d+) fail:(\d+) xfail:(\d+) "
                     r"xpass:(\d+) skip:(\d+) error:(\d+)")
 HOST_PART = re.compile(r"^# host-test: (\S+)")
+# A JSON document in a case's output, for the judge to parse: the guest has
+# only busybox.  The test prints "# json: begin KIND [KEY=VALUE...]", the
+# document with "# " before each line, and "# json: end" before the case's
+# result line; under the runner's "# " they read as below.
+JSON_BEGIN = re.compile(r"^# # json: begin (\S+)((?: \S+=\S*)*)\s*$")
+JSON_END = "# # json: end"
 UNNAMED = "(unnamed)"
 ADD_HINT = "add it: scripts/run-guest.py --write-manifest (docs/testing.md)"
 
@@ -475,6 +482,7 @@ def parse_tap(tap, res):
     done = False
     order, cases, plans, finals = [], {}, {}, {}
     current = None
+    docs, pending, doc = {}, [], None  # JSON documents (check_json())
     for line in tap:
         if line.startswith("# gpool-runner: done"):
             done = True
@@ -485,6 +493,7 @@ def parse_tap(tap, res):
             if current not in order:
                 order.append(current)
             cases.setdefault(current, {})
+            pending, doc = [], None
             continue
         m = TAP_RESULT.match(line)
         if m:
@@ -498,6 +507,22 @@ def parse_tap(tap, res):
             continue
         if current is None:
             continue
+        if doc is not None:
+            if line.rstrip() == JSON_END:
+                pending.append(doc)
+                doc = None
+                continue
+            if not NESTED_RESULT.match(line):
+                doc["lines"].append(line[4:] if line.startswith("# # ") else line[3:])
+                continue
+            doc["unterminated"] = True  # the case ended inside it
+            pending.append(doc)
+            doc = None
+        m = JSON_BEGIN.match(line)
+        if m:
+            doc = {"kind": m.group(1), "lines": [],
+                   "args": dict(a.split("=", 1) for a in m.group(2).split())}
+            continue
         m = NESTED_PLAN.match(line)
         if m:
             plans[current] = int(m.group(1))
@@ -509,6 +534,8 @@ def parse_tap(tap, res):
             got = (status, skip_reason(directive) if status == "skip" else "")
             have = cases[current].get(m.group(3))
             cases[current][m.group(3)] = worse(have, got) if have else got
+            docs[(current, m.group(3))] = pending
+            pending = []
     for test in order:
         final = finals.get(test)
         own = cases.get(test, {})
@@ -518,6 +545,9 @@ def parse_tap(tap, res):
             res.add(status, test, note, test=test, kind="case")
             continue
         for case, (status, note) in own.items():
+            problems = check_json(test, case, status, docs.get((test, case), []))
+            if problems:
+                status, note = "fail", "; ".join(problems)
             res.add(status, "%s/%s" % (test, case), note, test=test, case=case,
                     kind="case")
         if final is None:
@@ -529,6 +559,100 @@ def parse_tap(tap, res):
             res.add("fail", test, "planned %d cases, reported %d" %
                     (plans[test], len(own)), test=test, kind="test")
     return done
+
+
+# The cases that must print a JSON document of this kind for the judge.
+JSON_CASES = {
+    ("gpool:poolctl_cli_test.sh",
+     "files lists the files a process holds open (the host parses the JSON)"):
+        "poolctl-files",
+}
+
+# The fields of each file in `poolctl --json files` (tools/poolctl/poolctl.8).
+POOLCTL_FILE_KEYS = {
+    "id": int, "pid": int, "comm": str, "size": int, "folio": str,
+    "folio_shift": int, "numa_mode": str, "numa_nodes": str,
+    "default_backed": bool, "units": dict, "held_bytes": int,
+    "node_bytes": dict, "other_node_bytes": int,
+}
+UNIT_SHIFT = {"4K": 12, "2M": 21, "1G": 30}
+
+
+def check_poolctl_files(doc, args):
+    """`poolctl --json files` with a process holding files open: every
+    file has every documented field, of its type, and its numbers agree
+    (units and nodes add up to held_bytes, no more than its size); the
+    holder's pid= has files= of them, each holding memory."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("files"), list):
+        return ['not an object {"files": [...]}']
+    problems = []
+    for i, f in enumerate(doc["files"]):
+        where = "files[%d]" % i
+        if not isinstance(f, dict):
+            problems.append(where + " is not an object")
+            continue
+        bad = [k for k, t in POOLCTL_FILE_KEYS.items() if type(f.get(k)) is not t]
+        if bad:
+            problems.append("%s: %s missing or not %s" % (where, ", ".join(bad), ", ".join(
+                POOLCTL_FILE_KEYS[k].__name__ for k in bad)))
+            continue
+        units, nodes = f["units"], f["node_bytes"]
+        if set(units) != set(UNIT_SHIFT) or any(type(v) is not int for v in units.values()):
+            problems.append("%s: units is not {1G, 2M, 4K: count}" % where)
+            continue
+        if any(not k.isdigit() or type(v) is not int for k, v in nodes.items()):
+            problems.append("%s: node_bytes is not {node: bytes}" % where)
+            continue
+        held = sum(n << UNIT_SHIFT[u] for u, n in units.items())
+        if held != f["held_bytes"]:
+            problems.append("%s: held_bytes %d, its units make %d" % (where, f["held_bytes"], held))
+        if sum(nodes.values()) + f["other_node_bytes"] != f["held_bytes"]:
+            problems.append("%s: node_bytes and other_node_bytes do not add up to "
+                            "held_bytes" % where)
+        if f["held_bytes"] > f["size"]:
+            problems.append("%s: holds %d bytes, more than its size" % (where, f["held_bytes"]))
+        if UNIT_SHIFT.get(f["folio"]) != f["folio_shift"]:
+            problems.append("%s: folio %s but folio_shift %d" % (where, f["folio"],
+                                                                f["folio_shift"]))
+    if not doc["files"]:
+        problems.append("lists no file, though files are open")
+    if "pid" in args:
+        mine = [f for f in doc["files"] if isinstance(f, dict) and
+                str(f.get("pid")) == args["pid"]]
+        if "files" in args and str(len(mine)) != args["files"]:
+            problems.append("lists %d files of pid %s, which holds %s" %
+                            (len(mine), args["pid"], args["files"]))
+        if any(not f.get("held_bytes") for f in mine):
+            problems.append("a file of pid %s holds no memory, though it "
+                            "allocated some" % args["pid"])
+    return problems
+
+
+JSON_CHECKS = {"poolctl-files": check_poolctl_files}
+
+
+def check_json(test, case, status, docs):
+    """What is wrong with the JSON documents a case printed, and whether
+    one the judge expects (JSON_CASES) is missing."""
+    problems = []
+    for d in docs:
+        check = JSON_CHECKS.get(d["kind"])
+        if d.get("unterminated"):
+            problems.append("%s: no '# json: end' before the case's result" % d["kind"])
+        elif check is None:
+            problems.append("JSON of unknown kind %s" % d["kind"])
+            continue
+        try:
+            doc = json.loads("\n".join(d["lines"]))
+        except ValueError as e:
+            problems.append("%s: not JSON (%s)" % (d["kind"], e))
+            continue
+        problems += ["%s: %s" % (d["kind"], p) for p in check(doc, d["args"])]
+    want = JSON_CASES.get((test, case))
+    if want and status == "pass" and not any(d["kind"] == want for d in docs):
+        problems.append("printed no %s JSON ('# json: begin %s' ... '# json: end') "
+                        "for the judge to check" % (want, want))
+    return problems
 
 
 def expected_tests(manifest, boot, only):
