@@ -18,7 +18,10 @@ TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 BUILD := $(TOP)/build
 include $(TOP)/scripts/versions.mk
 
-# DEBUG=1 selects the debug kernel (KASAN, lockdep, kmemleak, ...).
+# DEBUG=1 selects the debug kernel (KASAN, lockdep, kmemleak, ...): for
+# every boot of `make check`, and for demo, bench, soak and shell.  Without
+# it `make check` boots each boot of scripts/guest-runs on the kernel the
+# boot names (nomap on the debug kernel, the others on the normal one).
 DEBUG ?= 0
 ifeq ($(DEBUG),1)
 VARIANT := debug
@@ -46,8 +49,11 @@ RUN_GUEST = $(TOP)/scripts/run-guest.py --variant $(VARIANT) \
 	$(if $(CMDLINE),--cmdline "$(CMDLINE)") $(if $(T),--only '$(T)') \
 	$(if $(BOOT),--boot '$(BOOT)')
 
-.PHONY: help check demo bench soak shell kernel guest deps host-check checkpatch \
-	bench-pool fuzz-pool clean distclean
+# The kernels `make check` boots, normal first.
+CHECK_KERNELS = $(shell $(RUN_GUEST) --list-kernels)
+
+.PHONY: help check demo bench soak shell kernel boot-kernel guest deps host-check \
+	checkpatch bench-pool fuzz-pool clean distclean
 
 help:
 	@echo "gpool: dedicated hugepage pool for guest_memfd (Linux $(LINUX_VERSION))"
@@ -61,26 +67,34 @@ help:
 	@echo "                   across VMs with running vCPUs (SOAK_SECONDS=600,"
 	@echo "                   SOAK_ARGS='-s SEED -n STEPS' to replay)"
 	@echo "  make shell       interactive shell in the guest (exit with poweroff -f)"
-	@echo "  make kernel      build the test kernel only"
+	@echo "  make kernel      build the test kernels make check boots (normal and"
+	@echo "                   debug; DEBUG=1: debug only), one after the other"
 	@echo "  make guest       build the guest image (initramfs) only"
 	@echo "  make host-check  userspace pool tests only"
 	@echo "  make checkpatch  checkpatch --strict over kernel/ and pool/"
 	@echo "  make bench-pool  pool core benchmark (instructions/op, metadata)"
 	@echo "  make fuzz-pool   longer libFuzzer run over the pool core"
 	@echo
-	@echo "  DEBUG=1          use the debug kernel (KASAN, lockdep, kmemleak, ...)"
+	@echo "  DEBUG=1          use the debug kernel (KASAN, lockdep, kmemleak, UBSAN)"
+	@echo "                   for every boot"
 	@echo "  CMDLINE='...'    extra guest kernel parameters (one boot instead of"
 	@echo "                   the matrix in scripts/guest-runs)"
 	@echo "  T='glob'         run only matching guest tests, in each boot of"
 	@echo "                   scripts/guest-runs that has any (gpool_env_test always)"
 	@echo "  BOOT='glob'      make only the matching boots of scripts/guest-runs"
 	@echo
-	@echo "Outputs: build/results/<variant>/ (TAP, console log, summary)."
+	@echo "Outputs: build/results/ (TAP, summary), build/results/<kernel>/<boot>/"
+	@echo "(each boot's console log and TAP)."
 
 deps:
 	@$(TOP)/scripts/deps.sh
 
 kernel: deps
+	@set -e; kernels='$(CHECK_KERNELS)'; [ -n "$$kernels" ]; \
+	for v in $$kernels; do $(TOP)/scripts/kernel.sh build $$v; done
+
+# The one kernel demo, bench, soak and shell boot.
+boot-kernel: deps
 	@$(TOP)/scripts/kernel.sh build $(VARIANT)
 
 guest: deps
@@ -90,22 +104,22 @@ host-check: deps
 	@$(TOP)/scripts/host-check.sh
 
 check: deps
-	@$(TOP)/scripts/check.sh $(VARIANT) $(RUN_GUEST) --mode check
+	@$(TOP)/scripts/check.sh $(RUN_GUEST) --mode check
 
-demo: kernel guest
+demo: boot-kernel guest
 	@$(TOP)/scripts/run-guest.py --variant $(VARIANT) --mode demo \
 		--cmdline "$(or $(CMDLINE),$(DEMO_CMDLINE))"
 
-bench: kernel guest
+bench: boot-kernel guest
 	@$(TOP)/scripts/run-guest.py --variant $(VARIANT) --mode bench \
 		--cmdline "$(or $(CMDLINE),$(BENCH_CMDLINE))"
 
-soak: kernel guest
+soak: boot-kernel guest
 	@$(TOP)/scripts/run-guest.py --variant $(VARIANT) --mode soak \
 		--cmdline "$(or $(CMDLINE),$(SOAK_CMDLINE))" --soak-args "$(SOAK_ARGS)" \
 		--timeout $$(( $(SOAK_SECONDS) * 2 + 300 ))
 
-shell: kernel guest
+shell: boot-kernel guest
 	@$(RUN_GUEST) --mode shell
 
 checkpatch: deps

@@ -5,6 +5,11 @@
 #
 #   scripts/guest-image.sh [VARIANT]
 #
+# VARIANT only picks the kernel build tree that runs headers_install: the
+# uAPI headers come from the source tree whatever the configuration, so one
+# image serves the normal and the debug kernel alike (make check builds it
+# once for both).
+#
 # Contents:
 #   /init                    scripts/guest-init.sh (runs tests, demo or a shell)
 #   /tests/list              the test manifest: "name timeout-seconds path [args]"
@@ -123,6 +128,10 @@ while read -r name timeout args; do
 	cp "$guest/gpool/$name" "$root/tests/gpool/$name"
 	echo "gpool:$name $timeout /tests/gpool/$name${args:+ $args}" >> "$manifest"
 done < "$top/selftests/tests.list"
+# Helpers the project's selftests run (HELPERS in selftests/Makefile).
+for name in gpool_hold_files; do
+	cp "$guest/gpool/$name" "$root/tests/gpool/$name"
+done
 cp "$manifest" "$root/tests/list"
 
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet --reproducible) |

@@ -2,11 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0
 """Boot the gpool test guest in QEMU and judge the run.
 
-The guest (scripts/guest-init.sh) writes the kernel log, including KUnit's
-KTAP, to ttyS0 and the selftest runner's TAP to ttyS1; both are saved under
-build/results/<variant>/<boot>/.  Every KUnit case and every kselftest case
-(the nested "ok N name" lines of each test program; a program that reports
-none is one case) counts on its own.  The run fails when
+Each boot of scripts/guest-runs names the kernel it boots ("kernel: debug";
+the normal one otherwise); --variant debug (make check DEBUG=1) boots every
+one on the debug kernel.  The guest (scripts/guest-init.sh) writes the
+kernel log, including KUnit's KTAP, to ttyS0 and the selftest runner's TAP
+to ttyS1; both are saved under build/results/<kernel>/<boot>/, and the
+judgement of the whole run under build/results/.  Every KUnit case and
+every kselftest case (the nested "ok N name" lines of each test program; a
+program that reports none is one case) counts on its own.  The run fails
+when
 
   - a KUnit case, a selftest case or a host test fails,
   - the run does not match scripts/test-manifest: a case the manifest
@@ -16,19 +20,23 @@ none is one case) counts on its own.  The run fails when
   - a case skipped that the boot does not declare as an expected skip in
     scripts/guest-runs ("unexpected skip"), or a declared skip did not
     happen,
-  - the guest did not finish (crash, hang, timeout), or
+  - the guest did not finish (crash, hang, timeout),
+  - the boot did not run the kernel it names (KASAN's banner tells), or
   - the kernel log shows a splat (WARNING:, BUG:, Oops, KASAN, lockdep,
     kmemleak, Call Trace, ...), wherever it happened.
 
 With --host-log, the userspace test results (the kselftest "# Totals:"
 line of each "# host-test: NAME" part) are counted in too.  --judge-only DIR
-judges the results already in DIR (build/results/<variant>) without booting;
---write-manifest then rewrites scripts/test-manifest from them.  The last
-line printed is "N passed, N failed, N skipped".
+judges the results already in DIR (build/results, or a copy of it) without
+booting; --write-manifest then rewrites scripts/test-manifest from them.
+--list-kernels prints the kernels the run would boot, one a line, for
+scripts/check.sh and the Makefile to build.  The last line printed is
+"N passed, N failed, N skipped".
 """
 
 import argparse
 import fnmatch
+import json
 import os
 import re
 import subprocess
@@ -58,6 +66,12 @@ NESTED_PLAN = re.compile(r"^# 1\.\.(\d+)\s*$")
 TOTALS = re.compile(r"^# Totals: pass:(\d+) fail:(\d+) xfail:(\d+) "
                     r"xpass:(\d+) skip:(\d+) error:(\d+)")
 HOST_PART = re.compile(r"^# host-test: (\S+)")
+# A JSON document in a case's output, for the judge to parse: the guest has
+# only busybox.  The test prints "# json: begin KIND [KEY=VALUE...]", the
+# document with "# " before each line, and "# json: end" before the case's
+# result line; under the runner's "# " they read as below.
+JSON_BEGIN = re.compile(r"^# # json: begin (\S+)((?: \S+=\S*)*)\s*$")
+JSON_END = "# # json: end"
 UNNAMED = "(unnamed)"
 ADD_HINT = "add it: scripts/run-guest.py --write-manifest (docs/testing.md)"
 
@@ -125,11 +139,33 @@ def worse(a, b):
 class Boot:
     """A boot of scripts/guest-runs (or the one CMDLINE= boot)."""
 
-    def __init__(self, name, cmdline, patterns, skips=(), matrix=True):
+    def __init__(self, name, cmdline, patterns, skips=(), matrix=True,
+                 kernel="normal"):
         self.name, self.cmdline = name, cmdline
         self.patterns = list(patterns)  # GLOB: must match, !GLOB: must not
         self.skips = list(skips)        # globs over the boot's case names
         self.matrix = matrix
+        self.kernel = kernel            # the kernel scripts/guest-runs names
+
+
+KERNELS = ("normal", "debug")
+# How much longer everything takes on each kernel: each test's timeout and
+# the whole boot's limit are multiplied by it (kept in step with
+# scripts/guest-init.sh, which gets it on the command line).
+SCALE = {"normal": 1, "debug": 3}
+# Printed once by every KASAN kernel, and by no other.
+KASAN_BANNER = "KernelAddressSanitizer initialized"
+
+
+def boot_kernel(args, boot):
+    """The kernel @boot runs on: its own, or the debug one for every boot
+    with --variant debug (make check DEBUG=1)."""
+    return "debug" if args.variant == "debug" else boot.kernel
+
+
+def boot_dir(root, kernel, boot):
+    """Where a boot's logs are: build/results/<kernel>/<boot>."""
+    return os.path.join(root, kernel, boot.name)
 
 
 def selected(name, patterns):
@@ -155,10 +191,18 @@ def load_guest_runs(path=GUEST_RUNS):
             if not text or text.startswith("#"):
                 continue
             if line[0] in " \t":
-                if not text.startswith("skip:") or not boots:
+                key, _, value = text.partition(":")
+                value = value.strip()
+                if not boots or key not in ("skip", "kernel") or not value:
                     sys.exit("run-guest: %s:%d: an indented line is 'skip: NAME' "
-                             "under a boot" % (path, lineno))
-                boots[-1].skips.append(text[5:].strip())
+                             "or 'kernel: VARIANT' under a boot" % (path, lineno))
+                if key == "skip":
+                    boots[-1].skips.append(value)
+                elif value not in KERNELS:
+                    sys.exit("run-guest: %s:%d: kernel %s is none of %s" %
+                             (path, lineno, value, ", ".join(KERNELS)))
+                else:
+                    boots[-1].kernel = value
                 continue
             fields = [x.strip() for x in line.split("|")]
             if len(fields) != 3:
@@ -285,9 +329,9 @@ MANIFEST_HEADER = """\
 # Guest cases are listed by name, so the judge says which one is missing;
 # host parts have a floor, since their case names carry measurements and
 # file names.  After adding, renaming or removing a case on purpose, run
-# `make check` and then `scripts/run-guest.py --judge-only
-# build/results/normal --host-log build/results/host.log --write-manifest`,
-# and commit the difference it prints.  The file is rewritten then: keep
+# `make check` and then `scripts/run-guest.py --judge-only build/results
+# --host-log build/results/host.log --write-manifest`, and commit the
+# difference it prints.  The file is rewritten then: keep
 # comments out of it.
 """
 
@@ -342,7 +386,7 @@ def qemu_cmd(args, boot, patterns, kernel, initrd, console, tap):
         append.append(boot.cmdline)
     append += ["--", args.mode]
     if args.mode == "check":
-        append.append("3" if args.variant == "debug" else "1")
+        append.append(str(SCALE[boot_kernel(args, boot)]))
         append += [p for p in patterns if p != "*"]
     if args.mode == "demo" and args.demo_args:
         append.append(args.demo_args)
@@ -438,6 +482,7 @@ def parse_tap(tap, res):
     done = False
     order, cases, plans, finals = [], {}, {}, {}
     current = None
+    docs, pending, doc = {}, [], None  # JSON documents (check_json())
     for line in tap:
         if line.startswith("# gpool-runner: done"):
             done = True
@@ -448,6 +493,7 @@ def parse_tap(tap, res):
             if current not in order:
                 order.append(current)
             cases.setdefault(current, {})
+            pending, doc = [], None
             continue
         m = TAP_RESULT.match(line)
         if m:
@@ -461,6 +507,22 @@ def parse_tap(tap, res):
             continue
         if current is None:
             continue
+        if doc is not None:
+            if line.rstrip() == JSON_END:
+                pending.append(doc)
+                doc = None
+                continue
+            if not NESTED_RESULT.match(line):
+                doc["lines"].append(line[4:] if line.startswith("# # ") else line[3:])
+                continue
+            doc["unterminated"] = True  # the case ended inside it
+            pending.append(doc)
+            doc = None
+        m = JSON_BEGIN.match(line)
+        if m:
+            doc = {"kind": m.group(1), "lines": [],
+                   "args": dict(a.split("=", 1) for a in m.group(2).split())}
+            continue
         m = NESTED_PLAN.match(line)
         if m:
             plans[current] = int(m.group(1))
@@ -472,6 +534,8 @@ def parse_tap(tap, res):
             got = (status, skip_reason(directive) if status == "skip" else "")
             have = cases[current].get(m.group(3))
             cases[current][m.group(3)] = worse(have, got) if have else got
+            docs[(current, m.group(3))] = pending
+            pending = []
     for test in order:
         final = finals.get(test)
         own = cases.get(test, {})
@@ -481,6 +545,9 @@ def parse_tap(tap, res):
             res.add(status, test, note, test=test, kind="case")
             continue
         for case, (status, note) in own.items():
+            problems = check_json(test, case, status, docs.get((test, case), []))
+            if problems:
+                status, note = "fail", "; ".join(problems)
             res.add(status, "%s/%s" % (test, case), note, test=test, case=case,
                     kind="case")
         if final is None:
@@ -492,6 +559,100 @@ def parse_tap(tap, res):
             res.add("fail", test, "planned %d cases, reported %d" %
                     (plans[test], len(own)), test=test, kind="test")
     return done
+
+
+# The cases that must print a JSON document of this kind for the judge.
+JSON_CASES = {
+    ("gpool:poolctl_cli_test.sh",
+     "files lists the files a process holds open (the host parses the JSON)"):
+        "poolctl-files",
+}
+
+# The fields of each file in `poolctl --json files` (tools/poolctl/poolctl.8).
+POOLCTL_FILE_KEYS = {
+    "id": int, "pid": int, "comm": str, "size": int, "folio": str,
+    "folio_shift": int, "numa_mode": str, "numa_nodes": str,
+    "default_backed": bool, "units": dict, "held_bytes": int,
+    "node_bytes": dict, "other_node_bytes": int,
+}
+UNIT_SHIFT = {"4K": 12, "2M": 21, "1G": 30}
+
+
+def check_poolctl_files(doc, args):
+    """`poolctl --json files` with a process holding files open: every
+    file has every documented field, of its type, and its numbers agree
+    (units and nodes add up to held_bytes, no more than its size); the
+    holder's pid= has files= of them, each holding memory."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("files"), list):
+        return ['not an object {"files": [...]}']
+    problems = []
+    for i, f in enumerate(doc["files"]):
+        where = "files[%d]" % i
+        if not isinstance(f, dict):
+            problems.append(where + " is not an object")
+            continue
+        bad = [k for k, t in POOLCTL_FILE_KEYS.items() if type(f.get(k)) is not t]
+        if bad:
+            problems.append("%s: %s missing or not %s" % (where, ", ".join(bad), ", ".join(
+                POOLCTL_FILE_KEYS[k].__name__ for k in bad)))
+            continue
+        units, nodes = f["units"], f["node_bytes"]
+        if set(units) != set(UNIT_SHIFT) or any(type(v) is not int for v in units.values()):
+            problems.append("%s: units is not {1G, 2M, 4K: count}" % where)
+            continue
+        if any(not k.isdigit() or type(v) is not int for k, v in nodes.items()):
+            problems.append("%s: node_bytes is not {node: bytes}" % where)
+            continue
+        held = sum(n << UNIT_SHIFT[u] for u, n in units.items())
+        if held != f["held_bytes"]:
+            problems.append("%s: held_bytes %d, its units make %d" % (where, f["held_bytes"], held))
+        if sum(nodes.values()) + f["other_node_bytes"] != f["held_bytes"]:
+            problems.append("%s: node_bytes and other_node_bytes do not add up to "
+                            "held_bytes" % where)
+        if f["held_bytes"] > f["size"]:
+            problems.append("%s: holds %d bytes, more than its size" % (where, f["held_bytes"]))
+        if UNIT_SHIFT.get(f["folio"]) != f["folio_shift"]:
+            problems.append("%s: folio %s but folio_shift %d" % (where, f["folio"],
+                                                                f["folio_shift"]))
+    if not doc["files"]:
+        problems.append("lists no file, though files are open")
+    if "pid" in args:
+        mine = [f for f in doc["files"] if isinstance(f, dict) and
+                str(f.get("pid")) == args["pid"]]
+        if "files" in args and str(len(mine)) != args["files"]:
+            problems.append("lists %d files of pid %s, which holds %s" %
+                            (len(mine), args["pid"], args["files"]))
+        if any(not f.get("held_bytes") for f in mine):
+            problems.append("a file of pid %s holds no memory, though it "
+                            "allocated some" % args["pid"])
+    return problems
+
+
+JSON_CHECKS = {"poolctl-files": check_poolctl_files}
+
+
+def check_json(test, case, status, docs):
+    """What is wrong with the JSON documents a case printed, and whether
+    one the judge expects (JSON_CASES) is missing."""
+    problems = []
+    for d in docs:
+        check = JSON_CHECKS.get(d["kind"])
+        if d.get("unterminated"):
+            problems.append("%s: no '# json: end' before the case's result" % d["kind"])
+        elif check is None:
+            problems.append("JSON of unknown kind %s" % d["kind"])
+            continue
+        try:
+            doc = json.loads("\n".join(d["lines"]))
+        except ValueError as e:
+            problems.append("%s: not JSON (%s)" % (d["kind"], e))
+            continue
+        problems += ["%s: %s" % (d["kind"], p) for p in check(doc, d["args"])]
+    want = JSON_CASES.get((test, case))
+    if want and status == "pass" and not any(d["kind"] == want for d in docs):
+        problems.append("printed no %s JSON ('# json: begin %s' ... '# json: end') "
+                        "for the judge to check" % (want, want))
+    return problems
 
 
 def expected_tests(manifest, boot, only):
@@ -571,7 +732,13 @@ def check_manifest(boot, rows, listed, expected, local):
             local.add("fail", name, note, test=test, case=case, kind="manifest")
 
 
-def judge_boot(boot, console, tap, manifest, only, rc):
+def boot_limit(kernel, tests):
+    """The whole boot's limit in seconds: 10 minutes for booting and KUnit
+    plus each test's timeout, all scaled for the kernel."""
+    return (600 + sum(limit for _, limit in tests)) * SCALE[kernel]
+
+
+def judge_boot(boot, kernel, console, tap, manifest, only, rc):
     """The results of one check boot, named as in the boot."""
     local = Results()
     if boot.matrix and boot.name not in manifest.boots:
@@ -587,6 +754,11 @@ def judge_boot(boot, console, tap, manifest, only, rc):
     if not done:
         local.add("fail", "guest:completed", "the guest did not finish the run" +
                   (" (rc %s)" % rc if rc is not None else ""))
+    # The debug boot proves nothing if it ran the normal kernel.
+    if console and (kernel == "debug") != any(KASAN_BANNER in line for line in console):
+        local.add("fail", "kernel:variant", "the boot should run the %s kernel, but "
+                  "console.log %s '%s'" % (kernel, "lacks" if kernel == "debug" else
+                                          "has", KASAN_BANNER))
     splats = [line for line in console if SPLAT.search(line)]
     if splats:
         local.add("fail", "kernel:log", "%d splat line(s) in console.log" % len(splats))
@@ -684,12 +856,14 @@ def load_tests_list():
 
 def boot_guest(args, boot, outdir, patterns, timeout):
     """One guest boot; the QEMU exit code."""
-    kdir = os.path.join(BUILD, "kernel-debug" if args.variant == "debug" else "kernel")
+    variant = boot_kernel(args, boot)
+    kdir = os.path.join(BUILD, "kernel-debug" if variant == "debug" else "kernel")
     kernel = os.path.join(kdir, "arch/x86/boot/bzImage")
     initrd = os.path.join(BUILD, "guest/initramfs.cpio.gz")
     for f in (kernel, initrd):
         if not os.path.exists(f):
-            sys.exit("run-guest: %s is missing (make kernel guest)" % f)
+            sys.exit("run-guest: %s is missing (make kernel guest%s)" %
+                     (f, " DEBUG=1" if variant == "debug" else ""))
     os.makedirs(outdir, exist_ok=True)
     console_path = os.path.join(outdir, "console.log")
     tap_path = os.path.join(outdir, "tap.log")
@@ -698,7 +872,7 @@ def boot_guest(args, boot, outdir, patterns, timeout):
             os.unlink(p)
     cmd = qemu_cmd(args, boot, patterns, kernel, initrd, console_path, tap_path)
     print("run-guest: [%s] booting %s kernel (%s)%s" % (
-        boot.name, args.variant, args.mode,
+        boot.name, variant, args.mode,
         ", " + boot.cmdline if boot.cmdline else ""), flush=True)
     return run_qemu(args, cmd, tap_path, timeout)
 
@@ -707,9 +881,10 @@ def check_boots(args, manifest, boots, res, notes):
     """Boot (or, with --judge-only, read) each check boot and judge it."""
     judged = {}  # boot name -> its Results
     tests = None if args.judge_only else load_tests_list()
-    outroot = args.judge_only or os.path.join(BUILD, "results", args.variant)
+    outroot = args.judge_only or os.path.join(BUILD, "results")
     for boot in boots:
-        outdir = os.path.join(outroot, boot.name)
+        kernel = boot_kernel(args, boot)
+        outdir = boot_dir(outroot, kernel, boot)
         patterns = boot.patterns + ([args.only] if args.only else [])
         rc = None
         start = time.monotonic()
@@ -722,8 +897,7 @@ def check_boots(args, manifest, boots, res, notes):
                 notes.append("[%s] not booted: T=%s selects none of its tests" %
                              (boot.name, args.only))
                 continue
-            timeout = args.timeout or (600 + sum(limit for _, limit in chosen) *
-                                       (3 if args.variant == "debug" else 1))
+            timeout = args.timeout or boot_limit(kernel, chosen)
             rc = boot_guest(args, boot, outdir, patterns, timeout)
         elif not os.path.isdir(outdir):
             if args.only:
@@ -736,12 +910,12 @@ def check_boots(args, manifest, boots, res, notes):
         elapsed = time.monotonic() - start
         console = strip_console(read_lines(os.path.join(outdir, "console.log")))
         tap = read_lines(os.path.join(outdir, "tap.log"))
-        local = judge_boot(boot, console, tap, manifest, args.only, rc)
+        local = judge_boot(boot, kernel, console, tap, manifest, args.only, rc)
         judged[boot.name] = local
         with open(os.path.join(outdir, "results.tap"), "w") as f:
             f.write(local.tap())
-        print("run-guest: [%s] %d passed, %d failed, %d skipped%s; logs in %s" % (
-            boot.name, local.count("pass"), local.count("fail"), local.count("skip"),
+        print("run-guest: [%s, %s kernel] %d passed, %d failed, %d skipped%s; "
+              "logs in %s" % (boot.name, kernel, local.count("pass"), local.count("fail"), local.count("skip"),
             "" if args.judge_only else " in %.0f s" % elapsed,
             os.path.relpath(outdir, TOP)), flush=True)
         for r in local.rows:
@@ -829,12 +1003,26 @@ def print_failures(res):
         print("run-guest: FAIL %s%s" % (r.name, " (" + r.note + ")" if r.note else ""))
 
 
+def select_boots(args):
+    """The check boots of this run: the one CMDLINE= boot, or those of
+    scripts/guest-runs that --boot selects."""
+    if args.cmdline:
+        return [Boot("single", args.cmdline, ["*"], matrix=False, kernel=args.variant)]
+    boots = [b for b in load_guest_runs()
+             if not args.boot or fnmatch.fnmatchcase(b.name, args.boot)]
+    if not boots:
+        sys.exit("run-guest: --boot %s matches no boot of scripts/guest-runs" % args.boot)
+    return boots
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--mode", choices=["check", "demo", "bench", "soak", "shell"],
                     default="check")
-    ap.add_argument("--variant", choices=["normal", "debug"], default="normal")
+    ap.add_argument("--variant", choices=KERNELS, default="normal",
+                    help="debug: every boot on the debug kernel (make check DEBUG=1); "
+                         "normal: each boot on the kernel scripts/guest-runs names")
     ap.add_argument("--cmdline", default="",
                     help="extra kernel parameters: one boot instead of scripts/guest-runs")
     ap.add_argument("--only", default="",
@@ -849,8 +1037,10 @@ def main():
     ap.add_argument("--host-log", help="userspace test log to count in")
     ap.add_argument("--timeout", type=int, help="limit in seconds for each boot")
     ap.add_argument("--judge-only", metavar="DIR",
-                    help="judge the results in DIR (build/results/VARIANT) "
-                         "without booting")
+                    help="judge the results in DIR (build/results: "
+                         "DIR/KERNEL/BOOT for each boot) without booting")
+    ap.add_argument("--list-kernels", action="store_true",
+                    help="print the kernels the run would boot, and exit")
     ap.add_argument("--manifest", default=MANIFEST,
                     help="the manifest to judge against (scripts/test-manifest)")
     ap.add_argument("--write-manifest", action="store_true",
@@ -861,11 +1051,18 @@ def main():
         args.mode = "check"
         args.judge_only = os.path.abspath(args.judge_only)
 
+    if args.list_kernels:
+        if args.mode != "check" or args.cmdline:
+            kernels = {args.variant}
+        else:
+            kernels = {boot_kernel(args, b) for b in select_boots(args)}
+        print("\n".join(k for k in KERNELS if k in kernels))
+        return 0
+
     if args.mode != "check":
-        boot = Boot(args.mode, args.cmdline, [])
+        boot = Boot(args.mode, args.cmdline, [], kernel=args.variant)
         outdir = os.path.join(BUILD, "results", args.variant, args.mode)
-        timeout = args.timeout or (600 + sum(limit for _, limit in load_tests_list()) *
-                                   (3 if args.variant == "debug" else 1))
+        timeout = args.timeout or boot_limit(args.variant, load_tests_list())
         rc = boot_guest(args, boot, outdir, [], timeout)
         if args.mode == "shell":
             return rc
@@ -892,18 +1089,14 @@ def main():
     host_parts = None
     if args.host_log:
         host_parts = parse_host_log(args.host_log, res, manifest, notes)
-    if args.cmdline:
-        boots = [Boot("single", args.cmdline, ["*"], matrix=False)]
-    else:
-        runs = load_guest_runs()
+    if not args.cmdline:
+        runs = [b.name for b in load_guest_runs()]
         for name in manifest.boots:
-            if name not in [b.name for b in runs]:
+            if name not in runs:
                 res.add("fail", "boot:" + name, "scripts/test-manifest expects "
                         "this boot, but scripts/guest-runs has none of that name",
                         kind="manifest")
-        boots = [b for b in runs if not args.boot or fnmatch.fnmatchcase(b.name, args.boot)]
-        if not boots:
-            sys.exit("run-guest: --boot %s matches no boot of scripts/guest-runs" % args.boot)
+    boots = select_boots(args)
     judged = check_boots(args, manifest, boots, res, notes)
 
     for n in notes:
@@ -911,7 +1104,7 @@ def main():
     wrote = 0
     if args.write_manifest:
         wrote = write_manifest(args, manifest, boots, judged, host_parts, res)
-    outdir = args.judge_only or os.path.join(BUILD, "results", args.variant)
+    outdir = args.judge_only or os.path.join(BUILD, "results")
     return finish(res, outdir) or wrote
 
 

@@ -19,6 +19,12 @@
 #	   with "{", ends with "}", its braces balance and it has the
 #	   expected keys and one entry per node.
 #	5. "files" and its alias "ps" succeed and list nr_files files.
+#	5a. With a process holding two pool-backed guest_memfds open
+#	   (gpool_hold_files), "files" lists both under its pid, and
+#	   "--json files" is printed between "# json: begin poolctl-files"
+#	   and "# json: end" lines for the host, which parses it with a
+#	   real JSON parser and checks its fields (scripts/run-guest.py,
+#	   JSON_CASES): busybox has none.
 #	6. Without the control file (-d on a missing path) show and stat fall
 #	   back to sysfs, say so, and agree with the control file.
 #	7. "default-backing" prints the sysfs state, switches it both ways
@@ -33,15 +39,18 @@
 # failure.  Exit 0 if every case passed or skipped, 1 otherwise.
 #
 # Environment: POOLCTL (default poolctl), GPOOL_SYSFS (default
-# /sys/kernel/mm/gpool) and GPOOL_DEV (default /dev/gpool), so that the
-# read-only cases can also run against a fake sysfs tree.
+# /sys/kernel/mm/gpool), GPOOL_DEV (default /dev/gpool), so that the
+# read-only cases can also run against a fake sysfs tree, and GPOOL_HOLD
+# (default gpool_hold_files next to this script).
 
 PC=${POOLCTL:-poolctl}
 SYSFS=${GPOOL_SYSFS:-/sys/kernel/mm/gpool}
 DEV=${GPOOL_DEV:-/dev/gpool}
 KSFT_SKIP=4
 
-CASES="case_show case_stat case_json case_files case_fallback \
+HOLD=${GPOOL_HOLD:-$(dirname "$0")/gpool_hold_files}
+
+CASES="case_show case_stat case_json case_files case_files_open case_fallback \
 case_default_backing case_usage case_grow_shrink case_shrink_too_much"
 
 tmp=$(mktemp -d /tmp/poolctl_cli_test.XXXXXX) || exit 1
@@ -153,6 +162,13 @@ norm_bool()
 }
 
 have_dev() { [ -c "$DEV" ] && [ "$(id -u)" -eq 0 ]; }
+
+# Is process $1 alive: there, and not a zombie waiting for us?
+running()
+{
+	state=$(sed 's/.*) //' "/proc/$1/stat" 2> /dev/null | cut -c1)
+	[ -n "$state" ] && [ "$state" != Z ]
+}
 
 # Balanced braces, and the first and last non-blank characters are { }.
 json_object()
@@ -271,6 +287,44 @@ case_files()
 	cp "$out" "$tmp/files"
 	log_must pc ps || return
 	cmp -s "$out" "$tmp/files" || log_fail "ps differs from files"
+}
+
+case_files_open()
+{
+	desc="files lists the files a process holds open (the host parses the JSON)"
+	if ! have_dev; then
+		skip "no $DEV, or not root"
+		return
+	fi
+	nr0=$(cat "$SYSFS/nr_files")
+	"$HOLD" "$tmp/ready" > "$tmp/hold.log" 2>&1 &
+	holder=$!
+	# Up to 30 s for the holder to get its files (not $i: main's).
+	tenths=0
+	while [ ! -e "$tmp/ready" ] && running "$holder" &&
+	      [ "$tenths" -lt 300 ]; do
+		sleep 0.1
+		tenths=$((tenths + 1))
+	done
+	if [ ! -e "$tmp/ready" ]; then
+		log_fail "$HOLD did not get its files open"
+		sed 's/^/#   /' "$tmp/hold.log"
+		return
+	fi
+	held=$(cat "$tmp/ready")
+	log_must_eq "$(cat "$SYSFS/nr_files")" "$((nr0 + held))" \
+		"nr_files with $held more held open"
+	log_must pc files || return
+	log_must_eq "$(awk -v p="$holder" '$2 == p' "$out" | grep -c '')" \
+		"$held" "rows of files with pid $holder"
+	log_must pc -j files || return
+	echo "# json: begin poolctl-files pid=$holder files=$held"
+	sed 's/^/# /' "$out"
+	echo "# json: end"
+	kill "$holder"
+	wait "$holder" 2> /dev/null
+	holder=
+	log_must_eq "$(cat "$SYSFS/nr_files")" "$nr0" "nr_files after the holder"
 }
 
 case_fallback()
@@ -446,9 +500,11 @@ case_shrink_too_much()
 
 restore_backing=
 grown=
+holder=
 cleanup()
 {
 	# Undo what a failed case left behind.
+	[ -n "$holder" ] && kill "$holder" 2> /dev/null
 	[ -n "$restore_backing" ] && pc default-backing "$restore_backing" \
 		> /dev/null 2>&1
 	[ -n "$grown" ] && pc shrink 0 "$grown" > /dev/null 2>&1
