@@ -208,6 +208,14 @@ static int gpool_alloc_ordered(struct gpool_owner *owner, int lvl,
 	for (i = 0; i < nr; i++) {
 		int ret;
 
+		/*
+		 * A promised node that is only short of what the zeroer holds
+		 * gets the unit once the caller pauses the zeroer: taking it
+		 * from a node without a promise would leave the promise
+		 * standing and the owner holding more than it reserved.
+		 */
+		if (i == nr_resv && nr_resv && err == -EAGAIN)
+			return err;
 		if (order[i] == skip)
 			continue;
 		ret = gpool_alloc_try(owner, order[i], lvl, unit);

@@ -854,6 +854,37 @@ static int case_resv_gathers_smaller(struct gpool_test *t)
 	return 0;
 }
 
+/*
+ * An owner whose promised node is short only of what the zeroer holds
+ * gets -EAGAIN (its caller pauses the zeroer and retries), not a unit of
+ * a node it has no promise on: that would leave the promise standing and
+ * the owner holding more than it reserved.
+ */
+static int case_resv_waits_for_zeroer(struct gpool_test *t)
+{
+	struct gpool_owner *a = t_owner(t, GPOOL_MODE_PREFERRED, 0, 0);
+	struct gpool_unit u, z;
+	struct gpool_stats s;
+
+	if (!CHECK(a) ||
+	    !CHECK_EQ(t_range(t, 0, BASE, PG_1G, 0), 0) ||
+	    !CHECK_EQ(t_range(t, 1, BASE + PG_1G, PG_1G, 0), 0) ||
+	    !CHECK_EQ(gpool_reserve(a, PG_2M << PAGE_SHIFT, GPOOL_ORDER_2M),
+		      0) ||
+	    !CHECK_EQ(gpool_zero_begin(t->pool, 0, &z), 0) ||
+	    !CHECK_EQ(gpool_alloc(a, GPOOL_ORDER_2M, &u), -EAGAIN) ||
+	    !CHECK_EQ(t_stats(t, 1, &s), 0) ||
+	    !CHECK_EQ(s.order[I1G].allocated + s.order[I2M].allocated, 0) ||
+	    !CHECK_EQ(gpool_zero_end(t->pool, z.pfn, z.order, false), 0) ||
+	    !CHECK_EQ(gpool_alloc(a, GPOOL_ORDER_2M, &u), 0) ||
+	    !CHECK_EQ(u.nid, 0) ||
+	    !CHECK_EQ(t_stats(t, 0, &s), 0) ||
+	    !CHECK_EQ(s.order[I2M].reserved, 0) ||
+	    !CHECK_EQ(gpool_free(a, u.pfn, GPOOL_ORDER_2M), 0))
+		return -EIO;
+	return 0;
+}
+
 /* NUMA topology as a table: GiB and extra 2M blocks per node. */
 static const struct {
 	int nid;
@@ -1040,6 +1071,7 @@ const struct gpool_case gpool_cases[] = {
 	{ "numa_policies", case_numa_policies },
 	{ "owner_lifecycle", case_owner_lifecycle },
 	{ "resv_gathers_smaller", case_resv_gathers_smaller },
+	{ "resv_waits_for_zeroer", case_resv_waits_for_zeroer },
 	{ "query", case_query },
 };
 

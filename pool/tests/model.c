@@ -579,6 +579,9 @@ static int op_alloc(struct model *m, int o, int lvl)
 
 	nr = policy_nodes(&m->pol[o], m->next[o], nids);
 	for (pass = 0; pass < 2 && want < 0; pass++) {
+		/* A promised node short only of what is zeroing: -EAGAIN. */
+		if (pass == 1 && eagain)
+			break;
 		for (i = 0; i < nr && want < 0; i++) {
 			int nid = nids[i];
 			bool has = false;
