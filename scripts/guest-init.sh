@@ -95,6 +95,8 @@ in_loop() {
 run_tests() {
 	scale=${1:-1}
 	[ $# -gt 0 ] && shift
+	# Tests that wait for the guest (gpool_soak) stretch their waits too.
+	export GPOOL_TEST_SCALE=$scale
 	patterns="$*"
 	n=0
 	while read -r name limit cmd; do

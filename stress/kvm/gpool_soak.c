@@ -146,6 +146,8 @@
 #define SOAK_1G		(1ULL << 30)
 #define MAX_GROWN	(16ULL << 20)	/* GROW bytes outstanding, all nodes */
 #define WAIT_SECONDS	60		/* for vCPU passes and joins */
+/* WAIT_SECONDS times $GPOOL_TEST_SCALE (the debug kernel's is 3). */
+static int wait_seconds = WAIT_SECONDS;
 
 /*
  * Shared with the guest: each VM has its own copy (sync_global_to_guest()
@@ -730,13 +732,13 @@ static void sync_touch(struct soak_vm *v)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	for (i = 0; i < NR_VCPUS; i++)
 		p0[i] = __atomic_load_n(&v->g->pass[i], __ATOMIC_SEQ_CST);
-	end = now() + WAIT_SECONDS;
+	end = now() + wait_seconds;
 	for (i = 0; i < NR_VCPUS; i++) {
 		while (__atomic_load_n(&v->g->pass[i], __ATOMIC_SEQ_CST) < p0[i] + 2) {
 			if (now() >= end)
 				report_stall(v);
 			SOAK_ASSERT(now() < end, "vm%u vCPU %u: no pass in %d s",
-				    v->serial, i, WAIT_SECONDS);
+				    v->serial, i, wait_seconds);
 			usleep(100);
 		}
 	}
@@ -904,10 +906,10 @@ static void join_vcpu(struct soak_vm *v, int i)
 	int ret;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += WAIT_SECONDS;
+	ts.tv_sec += wait_seconds;
 	ret = pthread_timedjoin_np(v->thread[i], NULL, &ts);
 	SOAK_ASSERT(!ret, "vm%u vCPU %d did not stop in %d s: %s", v->serial, i,
-		    WAIT_SECONDS, strerror(ret));
+		    wait_seconds, strerror(ret));
 }
 
 static void destroy_vm(struct soak_vm *v)
@@ -1380,6 +1382,8 @@ int main(int argc, char *argv[])
 	int opt, seconds = -1, op;
 	double t0, end;
 
+	if (getenv("GPOOL_TEST_SCALE") && atoi(getenv("GPOOL_TEST_SCALE")) > 1)
+		wait_seconds *= atoi(getenv("GPOOL_TEST_SCALE"));
 	while ((opt = getopt(argc, argv, "s:t:n:vR")) != -1) {
 		switch (opt) {
 		case 's':
