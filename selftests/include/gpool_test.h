@@ -368,6 +368,32 @@ static inline bool gp_wait_state(int ctl, const struct gp_state *start,
 	}
 }
 
+/*
+ * Free pool bytes (free + zeroing) over all nodes, each node read at one
+ * instant with GPOOL_IOC_NODE_STATS.  The per-level sysfs files are read
+ * one after the other, and the zeroer moving a unit between levels in
+ * between tears the sum: compare this one instead.
+ */
+static inline unsigned long long gp_free_now(void)
+{
+	unsigned long long b = 0;
+	struct gp_state st;
+	int ctl, nid, ret;
+
+	ctl = open("/dev/gpool", O_RDWR | O_CLOEXEC);
+	if (ctl < 0)
+		gpool_die("open /dev/gpool: %s", strerror(errno));
+	ret = gp_get_state(ctl, &st);
+	close(ctl);
+	if (ret)
+		gpool_die("GPOOL_IOC_INFO or GPOOL_IOC_NODE_STATS: %s",
+			  strerror(-ret));
+	for (nid = 0; nid < MAX_NODES; nid++)
+		if (st.info.node_mask & (1ULL << nid))
+			b += gp_bytes(&st.node[nid], GP_FREE);
+	return b;
+}
+
 #ifdef __KSELFTEST_HARNESS_H
 /* Every accounted field of @b equals @a's. */
 static inline void gp_expect_same(struct __test_metadata *_metadata,
