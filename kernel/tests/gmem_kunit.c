@@ -481,12 +481,16 @@ static void gpool_gmem_test_memory_failure_never_waits(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, gpool_file_get_pfn(a, 0, 0, &pa, &order), 0);
 	KUNIT_ASSERT_EQ(test, gpool_file_get_pfn(b, 0, 0, &pb, &order), 0);
 
-	/* Nothing below may assert while a's lock is held. */
+	/*
+	 * Nothing below may assert while a's lock is held, nor take another
+	 * file's lock (no path nests two files' locks; lockdep would say so).
+	 */
 	gpool_file_test_lock(a);
 	b_in_time = gmem_mf_while_busy(test, a, pb + 3, &ret_b);
-	ret = gpool_file_get_pfn(b, 3, 3, &pfn, &order);
 	a_in_time = gmem_mf_while_busy(test, a, pa + 5, &ret_a);
 	gpool_file_test_unlock(a);
+	/* b's mark was stored before memory failure returned. */
+	ret = gpool_file_get_pfn(b, 3, 3, &pfn, &order);
 
 	KUNIT_EXPECT_TRUE_MSG(test, b_in_time,
 			      "memory failure of another file's frame waited for a busy file");
