@@ -50,9 +50,9 @@ kvm_variants=(
 # gpool tests built with the upstream KVM selftest library
 # (selftests/kvm/, linked into the tree by scripts/kernel.sh).
 # "name timeout [arguments]".  A short run of the soak (`make soak` runs
-# it for minutes) is one of them, without GROW/SHRINK (-R) until the
-# guest corruption it triggers with running VMs is understood (see
-# docs/testing.md, "Soak").
+# it for minutes) is one of them, without GROW/SHRINK (-R); the boots of
+# scripts/guest-runs leave it out until its guests stop triple-faulting
+# (docs/testing.md, "Soak").
 gpool_kvm_tests=(
 	"gpool_kvm_test 300"
 	"gpool_race_test 300"
