@@ -306,6 +306,19 @@ static int gmem_node_most_room(void)
 	return found;
 }
 
+/* The node a memory failure case runs on; skips without what it needs. */
+static int gmem_mf_node(struct kunit *test)
+{
+	int nid;
+
+	if (!IS_ENABLED(CONFIG_MEMORY_FAILURE))
+		kunit_skip(test, "no CONFIG_MEMORY_FAILURE");
+	nid = gmem_node_most_room();
+	if (nid < 0)
+		kunit_skip(test, "no free pool memory");
+	return nid;
+}
+
 /*
  * A frame of a 2M unit goes bad: the unit is mapped 4K around it, the
  * frame itself fails with -EHWPOISON, and once punched it is out of
@@ -320,11 +333,7 @@ static void gpool_gmem_test_memory_failure(struct kunit *test)
 	u64 pfn, pfn2;
 	int nid, order;
 
-	if (!IS_ENABLED(CONFIG_MEMORY_FAILURE))
-		kunit_skip(test, "no CONFIG_MEMORY_FAILURE");
-	nid = gmem_node_most_room();
-	if (nid < 0)
-		kunit_skip(test, "no free pool memory");
+	nid = gmem_mf_node(test);
 	gf = gmem_create(test, SZ_2M, GPOOL_FOLIO_SHIFT_2M, nid);
 	KUNIT_ASSERT_EQ(test, gpool_file_get_pfn(gf, 0, 0, &pfn, &order), 0);
 	KUNIT_ASSERT_EQ(test, order, GPOOL_ORDER_2M);
@@ -363,7 +372,7 @@ static u64 *gmem_split_pages_fail_third(void)
 {
 	if (++gmem_split_allocs == 3)
 		return NULL;
-	return kmalloc_array(512, sizeof(u64), GFP_KERNEL_ACCOUNT);
+	return kmalloc_array(SZ_2M / SZ_4K, sizeof(u64), GFP_KERNEL_ACCOUNT);
 }
 
 /*
@@ -380,11 +389,7 @@ static void gpool_gmem_test_failed_punch_keeps_marks(struct kunit *test)
 	int nid, order;
 	u64 pfn, p1;
 
-	if (!IS_ENABLED(CONFIG_MEMORY_FAILURE))
-		kunit_skip(test, "no CONFIG_MEMORY_FAILURE");
-	nid = gmem_node_most_room();
-	if (nid < 0)
-		kunit_skip(test, "no free pool memory");
+	nid = gmem_mf_node(test);
 	gf = gmem_create(test, 2 * SZ_2M, GPOOL_FOLIO_SHIFT_2M, nid);
 	KUNIT_ASSERT_EQ(test, gpool_file_get_pfn(gf, 0, 0, &pfn, &order), 0);
 	KUNIT_ASSERT_EQ(test, gpool_file_get_pfn(gf, 512, 512, &p1, &order), 0);
@@ -471,11 +476,7 @@ static void gpool_gmem_test_memory_failure_never_waits(struct kunit *test)
 	int nid, order, ret_b = -1, ret_a = -1, ret, i;
 	u64 pa, pb, pfn;
 
-	if (!IS_ENABLED(CONFIG_MEMORY_FAILURE))
-		kunit_skip(test, "no CONFIG_MEMORY_FAILURE");
-	nid = gmem_node_most_room();
-	if (nid < 0)
-		kunit_skip(test, "no free pool memory");
+	nid = gmem_mf_node(test);
 	a = gmem_create(test, SZ_2M, GPOOL_FOLIO_SHIFT_2M, nid);
 	b = gmem_create(test, SZ_2M, GPOOL_FOLIO_SHIFT_2M, nid);
 	KUNIT_ASSERT_EQ(test, gpool_file_get_pfn(a, 0, 0, &pa, &order), 0);

@@ -652,6 +652,23 @@ static long long kvm_debugfs_stat(struct soak_vm *v, const char *name)
 	return val;
 }
 
+/* The first line of /proc/self/task/@tid/@file, without its newline. */
+static void task_line(const char *tid, const char *file, char *buf, int len)
+{
+	char path[300];
+	FILE *f;
+
+	buf[0] = 0;
+	snprintf(path, sizeof(path), "/proc/self/task/%s/%s", tid, file);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	if (!fgets(buf, len, f))
+		buf[0] = 0;
+	fclose(f);
+	buf[strcspn(buf, "\n")] = 0;
+}
+
 /*
  * A vCPU made no pass: say what it is doing, so that the report tells a
  * vCPU that exits in a loop (faults retried forever) from one that never
@@ -674,26 +691,12 @@ static void report_stall(struct soak_vm *v)
 		before[i] = kvm_debugfs_stat(v, names[i]);
 	dir = opendir("/proc/self/task");
 	while (dir && (d = readdir(dir))) {
-		char path[300], stat[512] = "", wchan[64] = "";
-		FILE *f;
+		char stat[512], wchan[64];
 
 		if (d->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), "/proc/self/task/%s/stat", d->d_name);
-		f = fopen(path, "r");
-		if (f) {
-			if (!fgets(stat, sizeof(stat), f))
-				stat[0] = 0;
-			fclose(f);
-		}
-		snprintf(path, sizeof(path), "/proc/self/task/%s/wchan", d->d_name);
-		f = fopen(path, "r");
-		if (f) {
-			if (!fgets(wchan, sizeof(wchan), f))
-				wchan[0] = 0;
-			fclose(f);
-		}
-		stat[strcspn(stat, "\n")] = 0;
+		task_line(d->d_name, "stat", stat, sizeof(stat));
+		task_line(d->d_name, "wchan", wchan, sizeof(wchan));
 		printf("# stall: task %s: %.60s wchan %s\n", d->d_name,
 		       strchr(stat, ')') ? strchr(stat, ')') + 2 : stat, wchan);
 	}
@@ -1382,8 +1385,8 @@ int main(int argc, char *argv[])
 	int opt, seconds = -1, op;
 	double t0, end;
 
-	if (getenv("GPOOL_TEST_SCALE") && atoi(getenv("GPOOL_TEST_SCALE")) > 1)
-		wait_seconds *= atoi(getenv("GPOOL_TEST_SCALE"));
+	if (getenv("GPOOL_TEST_SCALE"))
+		wait_seconds *= max(atoi(getenv("GPOOL_TEST_SCALE")), 1);
 	while ((opt = getopt(argc, argv, "s:t:n:vR")) != -1) {
 		switch (opt) {
 		case 's':
