@@ -144,14 +144,18 @@ bool gpool_resv_gather(struct gpool_node *node, struct gpool_owner_node *on,
 	return true;
 }
 
-/* Freed units go back to the owner's reservation. */
-static void gpool_resv_credit(struct gpool_node *node,
-			      struct gpool_owner_node *on, int lvl, u64 nr)
+/*
+ * The owner frees a unit of level @lvl it holds: it goes back to the
+ * owner's reservation, so that a punched hole can be refilled.
+ */
+static void gpool_held_return(struct gpool_node *node,
+			      struct gpool_owner_node *on, int lvl)
 {
 	lockdep_assert_held(&node->lock);
 
-	node->resv[lvl] += nr;
-	on->resv[lvl] += nr;
+	gpool_held_drop(node, on, lvl);
+	node->resv[lvl]++;
+	on->resv[lvl]++;
 }
 
 /*
@@ -174,9 +178,7 @@ void gpool_free_whole(struct gpool_node *node, struct gpool_owner *owner,
 
 	lockdep_assert_held(&node->lock);
 
-	node->allocated[GPOOL_LVL_1G]--;
-	on->held[GPOOL_LVL_1G]--;
-	gpool_resv_credit(node, on, GPOOL_LVL_1G, 1);
+	gpool_held_return(node, on, GPOOL_LVL_1G);
 	gpool_whole_add(node, sec, false);
 }
 
@@ -191,9 +193,7 @@ void gpool_free_child(struct gpool_node *node, struct gpool_owner *owner,
 	if (blk->owner == GPOOL_OWNER_NONE)
 		sec->nr_primary--;
 	blk->owner = GPOOL_OWNER_NONE;
-	node->allocated[GPOOL_LVL_2M]--;
-	on->held[GPOOL_LVL_2M]--;
-	gpool_resv_credit(node, on, GPOOL_LVL_2M, 1);
+	gpool_held_return(node, on, GPOOL_LVL_2M);
 	gpool_child_put(node, sec, slot, false);
 }
 
@@ -206,9 +206,7 @@ void gpool_free_frame(struct gpool_node *node, struct gpool_owner *owner,
 	lockdep_assert_held(&node->lock);
 
 	gpool_frame_disown(gpool_sec_block(sec, slot), idx);
-	node->allocated[GPOOL_LVL_4K]--;
-	on->held[GPOOL_LVL_4K]--;
-	gpool_resv_credit(node, on, GPOOL_LVL_4K, 1);
+	gpool_held_return(node, on, GPOOL_LVL_4K);
 	gpool_frame_put(node, sec, slot, idx, false);
 }
 
@@ -222,8 +220,7 @@ void gpool_frame_lose(struct gpool_node *node, struct gpool_owner *owner,
 	lockdep_assert_held(&node->lock);
 
 	gpool_frame_disown(blk, idx);
-	node->allocated[GPOOL_LVL_4K]--;
-	owner->node[node->nid].held[GPOOL_LVL_4K]--;
+	gpool_held_drop(node, &owner->node[node->nid], GPOOL_LVL_4K);
 }
 
 struct gpool_owner *gpool_owner_create(struct gpool *pool,

@@ -116,6 +116,14 @@ static inline void gpool_held_take(struct gpool_node *node,
 	on->held[lvl]++;
 }
 
+/* The owner of @on no longer holds a unit of level @lvl. */
+static inline void gpool_held_drop(struct gpool_node *node,
+				   struct gpool_owner_node *on, int lvl)
+{
+	node->allocated[lvl]--;
+	on->held[lvl]--;
+}
+
 /* A unit of level @lvl the owner holds became 512 of the level below. */
 static inline void gpool_held_split(struct gpool_owner_node *on, int lvl)
 {
