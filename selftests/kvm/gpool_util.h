@@ -55,6 +55,12 @@ static inline int node_with_free_1g(void)
 }
 
 /*
+ * Called by gpool_vcpu_thread() when a vCPU exits other than through a
+ * ucall, before the test fails, to say more about it (gpool_soak sets it).
+ */
+static void (*gpool_bad_exit_hook)(struct kvm_vcpu *vcpu);
+
+/*
  * Run a vCPU whose guest reports GUEST_SYNC now and then and GUEST_DONE at
  * the end, as the threads of gpool_race_test and gpool_soak do: back into
  * the guest after every sync, until done; a guest assert fails the test.
@@ -69,6 +75,8 @@ static inline void *gpool_vcpu_thread(void *arg)
 
 	for (;;) {
 		vcpu_run(vcpu);
+		if (vcpu->run->exit_reason != KVM_EXIT_IO && gpool_bad_exit_hook)
+			gpool_bad_exit_hook(vcpu);
 		TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_IO);
 		switch (get_ucall(vcpu, &uc)) {
 		case UCALL_SYNC:

@@ -18,6 +18,14 @@
  *               teardown below follows the last step either way.
  *   -v          log every step.
  *   -R          never grow or shrink the pool.
+ *   -M          a thread keeps moving the VMs' memslot 0 (code, descriptor
+ *               tables, page tables, stacks: ordinary anonymous memory)
+ *               from node to node with move_pages() while they run, to
+ *               tell the host's page migration under a running guest
+ *               from what the pool does.
+ *   -w OP=N[,OP=N...]
+ *               the weight of step OP (a name below; 0: never), to narrow
+ *               down a failure to some kinds of step.
  *
  * One PRNG (splitmix64-seeded xorshift64*) makes every choice, so a seed
  * replays the same operations in the same order, as long as the pool
@@ -123,6 +131,7 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <linux/falloc.h>
 #include <linux/gpool.h>
 
@@ -212,6 +221,10 @@ struct soak_vm {
 	uint64_t vis[MAX_TOUCH];	/* the master touch list */
 	unsigned int nr_shared;
 	struct range shared[MAX_SHARED];
+	/* Memslot 0 (code, descriptor tables, page tables, stacks) */
+	uint8_t *slot0;
+	uint64_t slot0_len;
+	uint8_t *snap;		/* as it was before the vCPUs first ran */
 };
 
 enum {
@@ -222,7 +235,7 @@ static const char * const op_names[NR_OPS] = {
 	"create", "destroy", "to_shared", "to_private", "punch", "fill",
 	"grow", "shrink", "list",
 };
-static const unsigned int op_weights[NR_OPS] = {
+static unsigned int op_weights[NR_OPS] = {
 	[OP_CREATE] = 6, [OP_DESTROY] = 3, [OP_TO_SHARED] = 15,
 	[OP_TO_PRIVATE] = 12, [OP_PUNCH] = 20, [OP_FILL] = 8,
 	[OP_GROW] = 4, [OP_SHRINK] = 4, [OP_LIST] = 5,
@@ -237,6 +250,8 @@ static const char *cur_op = "setup";
 static bool verbose;
 static bool no_resize;		/* -R: never grow or shrink the pool */
 static bool armed, finished;
+static bool migrate_slot0;	/* -M */
+static uint64_t nr_migrated;
 
 static int gpool_fd = -1;
 static bool can_resize;
@@ -709,6 +724,186 @@ static void report_stall(struct soak_vm *v)
 	fflush(stdout);
 }
 
+/* ---- -M: the host migrates the guests' ordinary memory ---- */
+
+#define MIGRATE_BATCH	4096
+
+/*
+ * Move every page of each live VM's memslot 0 to the next node, round
+ * after round.  The VM may be destroyed meanwhile: move_pages() of an
+ * address no longer mapped only reports -EFAULT in its status.
+ */
+static void *migrator(void *arg)
+{
+	static void *pages[MIGRATE_BATCH];
+	static int to[MIGRATE_BATCH], status[MIGRATE_BATCH];
+	unsigned int round = 0, i, k;
+
+	while (!__atomic_load_n(&finished, __ATOMIC_RELAXED)) {
+		for (i = 0; i < MAX_VMS; i++) {
+			uint8_t *base = __atomic_load_n(&vms[i].slot0, __ATOMIC_RELAXED);
+			uint64_t n = __atomic_load_n(&vms[i].slot0_len, __ATOMIC_RELAXED) / SOAK_4K;
+
+			if (!vms[i].live || !base)
+				continue;
+			n = min(n, (uint64_t)MIGRATE_BATCH);
+			for (k = 0; k < n; k++) {
+				pages[k] = base + k * SOAK_4K;
+				to[k] = nodes[round % nr_nodes];
+			}
+			if (syscall(SYS_move_pages, 0, n, pages, to, status, 2 /* MPOL_MF_MOVE */) < 0)
+				continue;
+			for (k = 0; k < n; k++)
+				if (status[k] >= 0)
+					__atomic_fetch_add(&nr_migrated, 1, __ATOMIC_RELAXED);
+		}
+		round++;
+		usleep(2000);
+	}
+	return NULL;
+}
+
+/* ---- a vCPU that exits other than through a ucall ---- */
+
+/* Mark @gpa, a page table at @level, and the tables below it, in @is_pt. */
+static void mark_pt(const struct soak_vm *v, uint64_t gpa, int level, uint8_t *is_pt)
+{
+	const uint64_t *e;
+	int i;
+
+	if (gpa + SOAK_4K > v->slot0_len || is_pt[gpa / SOAK_4K])
+		return;
+	is_pt[gpa / SOAK_4K] = level;
+	if (level == 1)
+		return;
+	e = (const uint64_t *)(v->snap + gpa);
+	for (i = 0; i < 512; i++)
+		if ((e[i] & PTE_PRESENT_MASK) && !(e[i] & PTE_LARGE_MASK))
+			mark_pt(v, PTE_GET_PA(e[i]), level - 1, is_pt);
+}
+
+/* What the page at @gpa of memslot 0 holds, as far as the soak knows. */
+static const char *slot0_page_name(const struct soak_vm *v, uint64_t gpa,
+				   const uint8_t *is_pt)
+{
+	struct kvm_vm *vm = v->vm;
+	uint64_t args_gpa = addr_gva2gpa(vm, (vm_vaddr_t)&args) & ~(SOAK_4K - 1);
+	uint64_t code_gpa = addr_gva2gpa(vm, (vm_vaddr_t)guest_code) & ~(SOAK_4K - 1);
+
+	if (is_pt[gpa / SOAK_4K])
+		return "page table";
+	if (gpa == addr_gva2gpa(vm, vm->arch.idt))
+		return "IDT";
+	if (gpa == addr_gva2gpa(vm, vm->arch.gdt))
+		return "GDT";
+	if (gpa == addr_gva2gpa(vm, vm->arch.tss))
+		return "TSS";
+	if (gpa == addr_gva2gpa(vm, vm->handlers))
+		return "handlers";
+	if (gpa >= args_gpa && gpa < args_gpa + sizeof(args) + SOAK_4K)
+		return "args (the host writes it)";
+	if (gpa == code_gpa)
+		return "guest_code";
+	return "other";
+}
+
+/*
+ * Compare memslot 0 with its snapshot from before the vCPUs ran, page by
+ * page; page tables without their accessed and dirty bits.  A changed
+ * descriptor table, page table or code page is memory corruption.
+ */
+static void diff_slot0(const struct soak_vm *v)
+{
+	uint64_t nr = v->slot0_len / SOAK_4K, pg, changed = 0;
+	uint8_t *is_pt = calloc(nr, 1);
+
+	TEST_ASSERT(is_pt, "calloc");
+	mark_pt(v, v->vm->pgd, v->vm->pgtable_levels, is_pt);
+	for (pg = 0; pg < nr; pg++) {
+		const uint64_t *old = (const uint64_t *)(v->snap + pg * SOAK_4K);
+		const uint64_t *cur = (const uint64_t *)(v->slot0 + pg * SOAK_4K);
+		uint64_t mask = is_pt[pg] ? ~(uint64_t)(PTE_ACCESSED_MASK | PTE_DIRTY_MASK) : ~0ULL;
+		unsigned int i, first = 512, nr_diff = 0;
+
+		for (i = 0; i < 512; i++) {
+			if (!((old[i] ^ cur[i]) & mask))
+				continue;
+			if (first == 512)
+				first = i;
+			nr_diff++;
+		}
+		if (!nr_diff)
+			continue;
+		if (changed++ < 48)
+			printf("# exit: slot 0 gpa %#lx (%s): %u words changed, first +%#x: %#lx -> %#lx\n",
+			       (uint64_t)(pg * SOAK_4K),
+			       slot0_page_name(v, pg * SOAK_4K, is_pt), nr_diff,
+			       first * 8, old[first], cur[first]);
+	}
+	printf("# exit: slot 0: %lu of %lu pages changed since the vCPUs started\n",
+	       changed, nr);
+	free(is_pt);
+}
+
+static void soak_bad_exit(struct kvm_vcpu *vcpu)
+{
+	static const char *const names[] = {
+		"exits", "pf_taken", "pf_fixed", "pf_spurious", "pf_emulate",
+		"pf_mmio_spte_created", "pf_guest", "io_exits", "mmio_exits",
+		"irq_exits", "signal_exits", "halt_exits", "insn_emulation",
+		"insn_emulation_fail", "nmi_injections", "irq_injections",
+		"hypercalls", "request_irq_exits",
+	};
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	struct kvm_run *run = vcpu->run;
+	struct soak_vm *v = NULL;
+	unsigned int i, k;
+
+	for (i = 0; i < MAX_VMS; i++)
+		if (vms[i].live && vms[i].vm == vcpu->vm)
+			v = &vms[i];
+	pthread_mutex_lock(&lock);
+	printf("# exit: step %lu (%s): vCPU %u exited with %s (%u)\n", step, cur_op,
+	       vcpu->id, exit_reason_str(run->exit_reason), run->exit_reason);
+	if (migrate_slot0)
+		printf("# exit: %lu pages of memslot 0 migrated so far\n",
+		       __atomic_load_n(&nr_migrated, __ATOMIC_RELAXED));
+	if (run->exit_reason == KVM_EXIT_MEMORY_FAULT)
+		printf("# exit: memory fault gpa %#llx size %#llx flags %#llx\n",
+		       run->memory_fault.gpa, run->memory_fault.size,
+		       run->memory_fault.flags);
+	if (run->exit_reason == KVM_EXIT_INTERNAL_ERROR)
+		printf("# exit: internal error suberror %u, %u data words: %#llx %#llx %#llx %#llx\n",
+		       run->internal.suberror, run->internal.ndata, run->internal.data[0],
+		       run->internal.data[1], run->internal.data[2], run->internal.data[3]);
+	if (run->exit_reason == KVM_EXIT_FAIL_ENTRY)
+		printf("# exit: hardware entry failure reason %#llx\n",
+		       run->fail_entry.hardware_entry_failure_reason);
+	if (!v) {
+		printf("# exit: not a live VM of the soak\n");
+		goto out;
+	}
+	printf("# exit: vm%u: %lu MiB, folio_shift %u, node %d; passes", v->serial,
+	       v->size >> 20, v->shift, v->nid);
+	for (i = 0; i < NR_VCPUS; i++)
+		printf(" %lu", __atomic_load_n(&v->g->pass[i], __ATOMIC_SEQ_CST));
+	printf("\n");
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		printf("# exit: vm%u %s %lld\n", v->serial, names[i],
+		       kvm_debugfs_stat(v, names[i]));
+	if (v->g->sig != v->sig || v->g->nr_touch != v->nr_vis)
+		printf("# exit: args changed: sig %#lx (was %#lx), nr_touch %lu (was %u)\n",
+		       v->g->sig, v->sig, v->g->nr_touch, v->nr_vis);
+	for (k = 0; k < v->nr_vis; k++)
+		if (v->g->touch[k] && v->g->touch[k] != v->vis[k])
+			printf("# exit: touch[%u] %#lx, not 0 or %#lx\n", k,
+			       v->g->touch[k], v->vis[k]);
+	diff_slot0(v);
+out:
+	fflush(stdout);
+	pthread_mutex_unlock(&lock);
+}
+
 /*
  * Make the guest's touch list the master list minus the shared ranges.
  * If entries were taken out, wait until every vCPU has finished two more
@@ -805,6 +1000,7 @@ static void op_create(void)
 		.type = KVM_X86_SW_PROTECTED_VM,
 	};
 	struct gpool_create_guest_memfd cargs = { 0 };
+	struct userspace_mem_region *region;
 	struct gpool_node_stats_args s;
 	int cand[MAX_NODES], nr_cand = 0, i, slot;
 	uint64_t size, align, nr_chunks, k;
@@ -894,6 +1090,13 @@ static void op_create(void)
 	for (i = 0; i < NR_VCPUS; i++)
 		vcpu_args_set(v->vcpu[i], 1, i);
 
+	region = memslot2region(v->vm, 0);
+	v->slot0 = region->host_mem;
+	v->slot0_len = region->region.memory_size;
+	v->snap = malloc(v->slot0_len);
+	TEST_ASSERT(v->snap, "malloc");
+	memcpy(v->snap, v->slot0, v->slot0_len);
+
 	v->live = true;
 	nr_live++;
 	record_file_id(v);
@@ -934,6 +1137,7 @@ static void destroy_vm(struct soak_vm *v)
 	if (!close_first)
 		close(v->gmem_fd);
 	munmap(v->map, 2 * v->size);
+	free(v->snap);
 	v->live = false;
 	nr_live--;
 	check_files(NULL);
@@ -1373,8 +1577,30 @@ static void teardown(void)
 
 static void usage(const char *argv0)
 {
-	fprintf(stderr, "usage: %s [-s seed] [-t seconds] [-n steps] [-v]\n", argv0);
+	fprintf(stderr, "usage: %s [-s seed] [-t seconds] [-n steps] [-v] [-R] [-M] [-w op=n,...]\n",
+		argv0);
 	exit(KSFT_FAIL);
+}
+
+/* -w create=6,punch=0: the weights of some steps. */
+static bool parse_weights(char *list)
+{
+	char *item, *save = NULL;
+	int op;
+
+	for (item = strtok_r(list, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(item, '=');
+
+		if (!eq)
+			return false;
+		*eq = 0;
+		for (op = 0; op < NR_OPS && strcmp(op_names[op], item); op++)
+			;
+		if (op == NR_OPS)
+			return false;
+		op_weights[op] = strtoul(eq + 1, NULL, 0);
+	}
+	return true;
 }
 
 int main(int argc, char *argv[])
@@ -1387,7 +1613,7 @@ int main(int argc, char *argv[])
 
 	if (getenv("GPOOL_TEST_SCALE"))
 		wait_seconds *= max(atoi(getenv("GPOOL_TEST_SCALE")), 1);
-	while ((opt = getopt(argc, argv, "s:t:n:vR")) != -1) {
+	while ((opt = getopt(argc, argv, "s:t:n:vRMw:")) != -1) {
 		switch (opt) {
 		case 's':
 			seed = strtoull(optarg, NULL, 0);
@@ -1405,6 +1631,13 @@ int main(int argc, char *argv[])
 		case 'R':
 			no_resize = true;
 			break;
+		case 'M':
+			migrate_slot0 = true;
+			break;
+		case 'w':
+			if (!parse_weights(optarg))
+				usage(argv[0]);
+			break;
 		default:
 			usage(argv[0]);
 		}
@@ -1420,6 +1653,7 @@ int main(int argc, char *argv[])
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("gpool_soak: seed %lu\n", seed);
+	gpool_bad_exit_hook = soak_bad_exit;
 	rng_seed(seed);
 
 	ksft_print_header();
@@ -1430,6 +1664,12 @@ int main(int argc, char *argv[])
 	atexit(soak_atexit);
 	armed = true;
 	check_pool();
+	if (migrate_slot0) {
+		pthread_t t;
+
+		TEST_ASSERT(!pthread_create(&t, NULL, migrator, NULL), "pthread_create");
+		pthread_detach(t);
+	}
 
 	t0 = now();
 	end = seconds ? t0 + seconds : 0;
@@ -1439,6 +1679,8 @@ int main(int argc, char *argv[])
 	}
 	step--;
 	ksft_print_msg("%lu steps in %.1f s\n", step, now() - t0);
+	if (migrate_slot0)
+		ksft_print_msg("%lu pages of memslot 0 migrated\n", nr_migrated);
 	teardown();
 
 	ksft_print_msg("seed %lu: create %lu (no room %lu, ENOMEM %lu), destroy %lu, "
