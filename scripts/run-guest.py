@@ -393,8 +393,11 @@ def qemu_cmd(args, boot, patterns, kernel, initrd, console, tap):
     if args.mode == "soak" and args.soak_args:
         append.append(args.soak_args)
     node_mb = args.memory_mb // 2
+    # GPOOL_QEMU (and GPOOL_QEMU_DATADIR, its -L) boot another QEMU build,
+    # to compare (docs/testing.md, "The emulator").
     cmd = [
-        "qemu-system-x86_64", "-machine", "q35", "-cpu", "EPYC",
+        os.environ.get("GPOOL_QEMU", "qemu-system-x86_64"),
+        "-machine", "q35", "-cpu", "EPYC",
         "-smp", "2,sockets=2,cores=1,threads=1", "-m", "%dM" % args.memory_mb,
         "-object", "memory-backend-ram,id=m0,size=%dM" % node_mb,
         "-object", "memory-backend-ram,id=m1,size=%dM" % node_mb,
@@ -405,6 +408,8 @@ def qemu_cmd(args, boot, patterns, kernel, initrd, console, tap):
         "-display", "none", "-vga", "none", "-nic", "none",
         "-no-reboot",
     ]
+    if os.environ.get("GPOOL_QEMU_DATADIR"):
+        cmd += ["-L", os.environ["GPOOL_QEMU_DATADIR"]]
     if args.mode == "shell":
         cmd += ["-serial", "mon:stdio", "-serial", "file:" + tap]
     else:

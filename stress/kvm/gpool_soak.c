@@ -23,6 +23,11 @@
  *               from node to node with move_pages() while they run, to
  *               tell the host's page migration under a running guest
  *               from what the pool does.
+ *   -P          the VMs' data memslots are plain 6.12 guest_memfds (page
+ *               cache, not the pool): the same VMs and steps with the pool
+ *               out of the guests' memory, to tell what the pool does from
+ *               what KVM and the machine do.  The pool's counters must
+ *               then stay as at start.
  *   -w OP=N[,OP=N...]
  *               the weight of step OP (a name below; 0: never), to narrow
  *               down a failure to some kinds of step.
@@ -251,6 +256,7 @@ static bool verbose;
 static bool no_resize;		/* -R: never grow or shrink the pool */
 static bool armed, finished;
 static bool migrate_slot0;	/* -M */
+static bool plain_gmem;		/* -P */
 static uint64_t nr_migrated;
 
 static int gpool_fd = -1;
@@ -404,9 +410,15 @@ static uint64_t live_bytes_on(int nid)
 	int i;
 
 	for (i = 0; i < MAX_VMS; i++)
-		if (vms[i].live && vms[i].nid == nid)
+		if (vms[i].live && vms[i].nid == nid && !plain_gmem)
 			b += vms[i].size;
 	return b;
+}
+
+/* The soak's live files in the pool. */
+static unsigned int nr_pool_files(void)
+{
+	return plain_gmem ? 0 : nr_live;
 }
 
 static void check_node(int nid, const struct gpool_node_stats_args *s)
@@ -522,12 +534,12 @@ static void check_pool(void)
 		    info.node_mask, node_mask);
 	SOAK_ASSERT(info.nr_pages == pages, "INFO nr_pages %llu, nodes %lu",
 		    info.nr_pages, pages);
-	SOAK_ASSERT(info.nr_files == start_nr_files + nr_live,
+	SOAK_ASSERT(info.nr_files == start_nr_files + nr_pool_files(),
 		    "INFO nr_files %u, expected %lu + %u live", info.nr_files,
-		    start_nr_files, nr_live);
-	SOAK_ASSERT(sysfs_nr_files() == start_nr_files + nr_live,
+		    start_nr_files, nr_pool_files());
+	SOAK_ASSERT(sysfs_nr_files() == start_nr_files + nr_pool_files(),
 		    "sysfs nr_files %lu, expected %lu + %u live", sysfs_nr_files(),
-		    start_nr_files, nr_live);
+		    start_nr_files, nr_pool_files());
 	check_sysfs_held();
 }
 
@@ -611,9 +623,9 @@ static void check_files(const struct soak_vm *quiet)
 	uint64_t nr, i;
 
 	f = list_files(&nr);
-	SOAK_ASSERT(nr == start_nr_files + nr_live,
+	SOAK_ASSERT(nr == start_nr_files + nr_pool_files(),
 		    "LIST_FILES: %lu files, expected %lu at start + %u live", nr,
-		    start_nr_files, nr_live);
+		    start_nr_files, nr_pool_files());
 	for (i = 0; i < nr; i++) {
 		SOAK_ASSERT(!i || f[i].id > f[i - 1].id, "LIST_FILES: ids out of order");
 		SOAK_ASSERT(!f[i].reserved[0] && !f[i].reserved[1] && !f[i].reserved[2] &&
@@ -626,7 +638,7 @@ static void check_files(const struct soak_vm *quiet)
 	for (i = 0; i < MAX_VMS; i++) {
 		const struct gpool_file_info *e;
 
-		if (!vms[i].live)
+		if (!vms[i].live || plain_gmem)
 			continue;
 		e = find_file(f, nr, vms[i].id);
 		SOAK_ASSERT(e, "LIST_FILES: vm%u's file %lu is missing", vms[i].serial,
@@ -648,6 +660,26 @@ static bool in_shared(const struct soak_vm *v, uint64_t off, uint64_t len)
 			return true;
 	return false;
 }
+
+/* A counter of /proc/vmstat, or -1. */
+static long long vmstat(const char *name)
+{
+	long long val = -1, v;
+	char key[64];
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	while (f && fscanf(f, "%63s %lld", key, &v) == 2)
+		if (!strcmp(key, name)) {
+			val = v;
+			break;
+		}
+	if (f)
+		fclose(f);
+	return val;
+}
+
+/* Pages the host kernel migrated before the soak started. */
+static long long start_migrated;
 
 /* One counter of KVM's debugfs statistics for @v's VM (summed over vCPUs). */
 static long long kvm_debugfs_stat(struct soak_vm *v, const char *name)
@@ -698,12 +730,15 @@ static void report_stall(struct soak_vm *v)
 		"halt_exits", "request_irq_exits",
 	};
 	long long before[ARRAY_SIZE(names)];
+	uint64_t pass0[NR_VCPUS];
 	struct dirent *d;
 	unsigned int i;
 	DIR *dir;
 
 	for (i = 0; i < ARRAY_SIZE(names); i++)
 		before[i] = kvm_debugfs_stat(v, names[i]);
+	for (i = 0; i < NR_VCPUS; i++)
+		pass0[i] = __atomic_load_n(&v->g->pass[i], __ATOMIC_SEQ_CST);
 	dir = opendir("/proc/self/task");
 	while (dir && (d = readdir(dir))) {
 		char stat[512], wchan[64];
@@ -721,6 +756,17 @@ static void report_stall(struct soak_vm *v)
 	for (i = 0; i < ARRAY_SIZE(names); i++)
 		printf("# stall: vm%u %s %lld -> %lld\n", v->serial, names[i],
 		       before[i], kvm_debugfs_stat(v, names[i]));
+	/*
+	 * Passes frozen while io_exits (a GUEST_SYNC every 64 passes) go up:
+	 * the guest runs, but does not see the memory the host sees.
+	 */
+	printf("# stall: the host kernel migrated %lld pages since the start (%lu by -M)\n",
+	       vmstat("pgmigrate_success") - start_migrated,
+	       __atomic_load_n(&nr_migrated, __ATOMIC_RELAXED));
+	for (i = 0; i < NR_VCPUS; i++)
+		printf("# stall: vm%u vCPU %u passes %lu -> %lu, stop %lu\n", v->serial, i,
+		       pass0[i], __atomic_load_n(&v->g->pass[i], __ATOMIC_SEQ_CST),
+		       __atomic_load_n(&v->g->stop, __ATOMIC_SEQ_CST));
 	fflush(stdout);
 }
 
@@ -865,9 +911,9 @@ static void soak_bad_exit(struct kvm_vcpu *vcpu)
 	pthread_mutex_lock(&lock);
 	printf("# exit: step %lu (%s): vCPU %u exited with %s (%u)\n", step, cur_op,
 	       vcpu->id, exit_reason_str(run->exit_reason), run->exit_reason);
-	if (migrate_slot0)
-		printf("# exit: %lu pages of memslot 0 migrated so far\n",
-		       __atomic_load_n(&nr_migrated, __ATOMIC_RELAXED));
+	printf("# exit: the host kernel migrated %lld pages since the start (%lu by -M)\n",
+	       vmstat("pgmigrate_success") - start_migrated,
+	       __atomic_load_n(&nr_migrated, __ATOMIC_RELAXED));
 	if (run->exit_reason == KVM_EXIT_MEMORY_FAULT)
 		printf("# exit: memory fault gpa %#llx size %#llx flags %#llx\n",
 		       run->memory_fault.gpa, run->memory_fault.size,
@@ -1041,10 +1087,12 @@ static void op_create(void)
 			       step, v->serial, size >> 20, shift, v->nid);
 
 	cargs.size = size;
-	cargs.flags = GUEST_MEMFD_FLAG_GPOOL;
-	cargs.folio_shift = shift;
-	cargs.numa_mode = GPOOL_NUMA_BIND;
-	cargs.numa_nodes = 1ULL << v->nid;
+	if (!plain_gmem) {
+		cargs.flags = GUEST_MEMFD_FLAG_GPOOL;
+		cargs.folio_shift = shift;
+		cargs.numa_mode = GPOOL_NUMA_BIND;
+		cargs.numa_nodes = 1ULL << v->nid;
+	}
 	v->vm = __vm_create_with_vcpus(shape, NR_VCPUS, 0, guest_code, v->vcpu);
 	v->gmem_fd = __vm_ioctl(v->vm, KVM_CREATE_GUEST_MEMFD, &cargs);
 	if (v->gmem_fd < 0 && errno == ENOMEM) {
@@ -1099,7 +1147,8 @@ static void op_create(void)
 
 	v->live = true;
 	nr_live++;
-	record_file_id(v);
+	if (!plain_gmem)
+		record_file_id(v);
 	for (i = 0; i < NR_VCPUS; i++)
 		SOAK_ASSERT(!pthread_create(&v->thread[i], NULL, gpool_vcpu_thread, v->vcpu[i]),
 			    "pthread_create");
@@ -1114,6 +1163,8 @@ static void join_vcpu(struct soak_vm *v, int i)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ts.tv_sec += wait_seconds;
 	ret = pthread_timedjoin_np(v->thread[i], NULL, &ts);
+	if (ret)
+		report_stall(v);
 	SOAK_ASSERT(!ret, "vm%u vCPU %d did not stop in %d s: %s", v->serial, i,
 		    wait_seconds, strerror(ret));
 }
@@ -1577,7 +1628,7 @@ static void teardown(void)
 
 static void usage(const char *argv0)
 {
-	fprintf(stderr, "usage: %s [-s seed] [-t seconds] [-n steps] [-v] [-R] [-M] [-w op=n,...]\n",
+	fprintf(stderr, "usage: %s [-s seed] [-t seconds] [-n steps] [-v] [-R] [-M] [-P] [-w op=n,...]\n",
 		argv0);
 	exit(KSFT_FAIL);
 }
@@ -1613,7 +1664,7 @@ int main(int argc, char *argv[])
 
 	if (getenv("GPOOL_TEST_SCALE"))
 		wait_seconds *= max(atoi(getenv("GPOOL_TEST_SCALE")), 1);
-	while ((opt = getopt(argc, argv, "s:t:n:vRMw:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:t:n:vRMPw:")) != -1) {
 		switch (opt) {
 		case 's':
 			seed = strtoull(optarg, NULL, 0);
@@ -1633,6 +1684,9 @@ int main(int argc, char *argv[])
 			break;
 		case 'M':
 			migrate_slot0 = true;
+			break;
+		case 'P':
+			plain_gmem = true;
 			break;
 		case 'w':
 			if (!parse_weights(optarg))
@@ -1664,6 +1718,7 @@ int main(int argc, char *argv[])
 	atexit(soak_atexit);
 	armed = true;
 	check_pool();
+	start_migrated = vmstat("pgmigrate_success");
 	if (migrate_slot0) {
 		pthread_t t;
 
@@ -1679,8 +1734,8 @@ int main(int argc, char *argv[])
 	}
 	step--;
 	ksft_print_msg("%lu steps in %.1f s\n", step, now() - t0);
-	if (migrate_slot0)
-		ksft_print_msg("%lu pages of memslot 0 migrated\n", nr_migrated);
+	ksft_print_msg("the host kernel migrated %lld pages (%lu of memslot 0 by -M)\n",
+		       vmstat("pgmigrate_success") - start_migrated, nr_migrated);
 	teardown();
 
 	ksft_print_msg("seed %lu: create %lu (no room %lu, ENOMEM %lu), destroy %lu, "
