@@ -409,8 +409,10 @@ static uint64_t live_bytes_on(int nid)
 	uint64_t b = 0;
 	int i;
 
+	if (plain_gmem)
+		return 0;
 	for (i = 0; i < MAX_VMS; i++)
-		if (vms[i].live && vms[i].nid == nid && !plain_gmem)
+		if (vms[i].live && vms[i].nid == nid)
 			b += vms[i].size;
 	return b;
 }
@@ -681,6 +683,23 @@ static long long vmstat(const char *name)
 /* Pages the host kernel migrated before the soak started. */
 static long long start_migrated;
 
+/* The KVM counters a stall or an unexpected exit reports. */
+static const char *const kvm_stat_names[] = {
+	"exits", "pf_taken", "pf_fixed", "pf_spurious", "pf_emulate",
+	"pf_mmio_spte_created", "pf_guest", "io_exits", "mmio_exits",
+	"irq_exits", "signal_exits", "halt_exits", "insn_emulation",
+	"insn_emulation_fail", "nmi_injections", "irq_injections",
+	"hypercalls", "request_irq_exits",
+};
+
+/* How many pages the host kernel migrated since the soak started. */
+static void print_migrated(const char *tag)
+{
+	printf("# %s: the host kernel migrated %lld pages since the start (%lu by -M)\n",
+	       tag, vmstat("pgmigrate_success") - start_migrated,
+	       __atomic_load_n(&nr_migrated, __ATOMIC_RELAXED));
+}
+
 /* One counter of KVM's debugfs statistics for @v's VM (summed over vCPUs). */
 static long long kvm_debugfs_stat(struct soak_vm *v, const char *name)
 {
@@ -724,19 +743,14 @@ static void task_line(const char *tid, const char *file, char *buf, int len)
  */
 static void report_stall(struct soak_vm *v)
 {
-	static const char *const names[] = {
-		"exits", "pf_taken", "pf_fixed", "pf_spurious", "pf_emulate",
-		"pf_guest", "io_exits", "irq_exits", "signal_exits",
-		"halt_exits", "request_irq_exits",
-	};
-	long long before[ARRAY_SIZE(names)];
+	long long before[ARRAY_SIZE(kvm_stat_names)];
 	uint64_t pass0[NR_VCPUS];
 	struct dirent *d;
 	unsigned int i;
 	DIR *dir;
 
-	for (i = 0; i < ARRAY_SIZE(names); i++)
-		before[i] = kvm_debugfs_stat(v, names[i]);
+	for (i = 0; i < ARRAY_SIZE(kvm_stat_names); i++)
+		before[i] = kvm_debugfs_stat(v, kvm_stat_names[i]);
 	for (i = 0; i < NR_VCPUS; i++)
 		pass0[i] = __atomic_load_n(&v->g->pass[i], __ATOMIC_SEQ_CST);
 	dir = opendir("/proc/self/task");
@@ -753,16 +767,14 @@ static void report_stall(struct soak_vm *v)
 	if (dir)
 		closedir(dir);
 	sleep(2);
-	for (i = 0; i < ARRAY_SIZE(names); i++)
-		printf("# stall: vm%u %s %lld -> %lld\n", v->serial, names[i],
-		       before[i], kvm_debugfs_stat(v, names[i]));
+	for (i = 0; i < ARRAY_SIZE(kvm_stat_names); i++)
+		printf("# stall: vm%u %s %lld -> %lld\n", v->serial, kvm_stat_names[i],
+		       before[i], kvm_debugfs_stat(v, kvm_stat_names[i]));
+	print_migrated("stall");
 	/*
 	 * Passes frozen while io_exits (a GUEST_SYNC every 64 passes) go up:
 	 * the guest runs, but does not see the memory the host sees.
 	 */
-	printf("# stall: the host kernel migrated %lld pages since the start (%lu by -M)\n",
-	       vmstat("pgmigrate_success") - start_migrated,
-	       __atomic_load_n(&nr_migrated, __ATOMIC_RELAXED));
 	for (i = 0; i < NR_VCPUS; i++)
 		printf("# stall: vm%u vCPU %u passes %lu -> %lu, stop %lu\n", v->serial, i,
 		       pass0[i], __atomic_load_n(&v->g->pass[i], __ATOMIC_SEQ_CST),
@@ -893,13 +905,6 @@ static void diff_slot0(const struct soak_vm *v)
 
 static void soak_bad_exit(struct kvm_vcpu *vcpu)
 {
-	static const char *const names[] = {
-		"exits", "pf_taken", "pf_fixed", "pf_spurious", "pf_emulate",
-		"pf_mmio_spte_created", "pf_guest", "io_exits", "mmio_exits",
-		"irq_exits", "signal_exits", "halt_exits", "insn_emulation",
-		"insn_emulation_fail", "nmi_injections", "irq_injections",
-		"hypercalls", "request_irq_exits",
-	};
 	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 	struct kvm_run *run = vcpu->run;
 	struct soak_vm *v = NULL;
@@ -911,9 +916,7 @@ static void soak_bad_exit(struct kvm_vcpu *vcpu)
 	pthread_mutex_lock(&lock);
 	printf("# exit: step %lu (%s): vCPU %u exited with %s (%u)\n", step, cur_op,
 	       vcpu->id, exit_reason_str(run->exit_reason), run->exit_reason);
-	printf("# exit: the host kernel migrated %lld pages since the start (%lu by -M)\n",
-	       vmstat("pgmigrate_success") - start_migrated,
-	       __atomic_load_n(&nr_migrated, __ATOMIC_RELAXED));
+	print_migrated("exit");
 	if (run->exit_reason == KVM_EXIT_MEMORY_FAULT)
 		printf("# exit: memory fault gpa %#llx size %#llx flags %#llx\n",
 		       run->memory_fault.gpa, run->memory_fault.size,
@@ -934,9 +937,9 @@ static void soak_bad_exit(struct kvm_vcpu *vcpu)
 	for (i = 0; i < NR_VCPUS; i++)
 		printf(" %lu", __atomic_load_n(&v->g->pass[i], __ATOMIC_SEQ_CST));
 	printf("\n");
-	for (i = 0; i < ARRAY_SIZE(names); i++)
-		printf("# exit: vm%u %s %lld\n", v->serial, names[i],
-		       kvm_debugfs_stat(v, names[i]));
+	for (i = 0; i < ARRAY_SIZE(kvm_stat_names); i++)
+		printf("# exit: vm%u %s %lld\n", v->serial, kvm_stat_names[i],
+		       kvm_debugfs_stat(v, kvm_stat_names[i]));
 	if (v->g->sig != v->sig || v->g->nr_touch != v->nr_vis)
 		printf("# exit: args changed: sig %#lx (was %#lx), nr_touch %lu (was %u)\n",
 		       v->g->sig, v->sig, v->g->nr_touch, v->nr_vis);
