@@ -806,6 +806,23 @@ struct gpool_poison_req {
 };
 
 /*
+ * With @gf's lock held: mark @pfn bad if @gf holds it, let go of the lock,
+ * then drop KVM's mappings of its unit.  Returns whether @gf holds it.
+ */
+static bool gpool_file_poison_locked(struct gpool_file *gf, u64 pfn)
+	__releases(&gf->lock)
+{
+	pgoff_t start, end;
+	bool found;
+
+	found = gpool_file_mark_poison(gf, pfn, &start, &end);
+	mutex_unlock(&gf->lock);
+	if (found)
+		gpool_file_zap(gf, start, end);
+	return found;
+}
+
+/*
  * The file was busy (a fault clearing a 1 GiB unit holds its lock for a
  * long time): look for the frames memory failure left here, now that the
  * lock can be waited for.
@@ -816,16 +833,11 @@ static void gpool_file_poison_work(struct work_struct *work)
 					     poison_work);
 	struct gpool_poison_req *req, *next;
 	struct llist_node *list;
-	pgoff_t start, end;
-	bool found;
 
 	list = llist_del_all(&gf->poison_pending);
 	llist_for_each_entry_safe(req, next, list, node) {
 		mutex_lock(&gf->lock);
-		found = gpool_file_mark_poison(gf, req->pfn, &start, &end);
-		mutex_unlock(&gf->lock);
-		if (found)
-			gpool_file_zap(gf, start, end);
+		gpool_file_poison_locked(gf, req->pfn);
 		kfree(req);
 	}
 }
@@ -1151,8 +1163,6 @@ static void gpool_file_poison(u64 pfn)
 {
 	struct gpool_poison_req *req;
 	struct gpool_file *gf;
-	pgoff_t start, end;
-	bool found = false;
 
 	mutex_lock(&gpool_files_lock);
 	list_for_each_entry(gf, &gpool_files, link) {
@@ -1168,12 +1178,8 @@ static void gpool_file_poison(u64 pfn)
 			/* No memory to queue it: wait, as a last resort. */
 			mutex_lock(&gf->lock);
 		}
-		found = gpool_file_mark_poison(gf, pfn, &start, &end);
-		mutex_unlock(&gf->lock);
-		if (found) {
-			gpool_file_zap(gf, start, end);
+		if (gpool_file_poison_locked(gf, pfn))
 			break;
-		}
 		cond_resched();
 	}
 	mutex_unlock(&gpool_files_lock);

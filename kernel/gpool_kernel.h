@@ -53,6 +53,9 @@ struct gpool_file;
 void gpool_file_test_lock(struct gpool_file *gf);
 void gpool_file_test_unlock(struct gpool_file *gf);
 u64 *gpool_split_pages_alloc(void);
+void *gpool_piece_alloc(size_t size);
+void gpool_block_leaving(u64 pfn, u64 nr_pages);
+void gpool_test_newest_piece(u64 *pfn, u64 *nr_pages);
 #endif
 
 /* access.c: vm.gpool_group and vm.gpool_user_max_bytes. */

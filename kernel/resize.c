@@ -33,6 +33,8 @@
 #include <linux/sched/signal.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
+#include <kunit/static_stub.h>
+#include <kunit/visibility.h>
 
 #include "../pool/pool.h"
 #include "gpool_kernel.h"
@@ -53,6 +55,13 @@ struct gpool_piece {
 static DEFINE_MUTEX(gpool_pieces_lock);
 static LIST_HEAD(gpool_pieces);
 
+/* A piece's metadata; KUnit makes it fail to test GROW's rollback. */
+VISIBLE_IF_KUNIT void *gpool_piece_alloc(size_t size)
+{
+	KUNIT_STATIC_STUB_REDIRECT(gpool_piece_alloc, size);
+	return kzalloc(size, GFP_KERNEL);
+}
+
 /* Add [pfn, pfn + nr_pages) to the pool as one piece. */
 static int gpool_piece_add(int nid, u64 pfn, u64 nr_pages, bool grown)
 {
@@ -60,7 +69,7 @@ static int gpool_piece_add(int nid, u64 pfn, u64 nr_pages, bool grown)
 	int ret;
 
 	lockdep_assert_held(&gpool_pieces_lock);
-	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	p = gpool_piece_alloc(sizeof(*p));
 	if (!p)
 		return -ENOMEM;
 	ret = gpool_add_range(gpool_system, nid, pfn, nr_pages, 0);
@@ -144,11 +153,21 @@ static void gpool_piece_clear(u64 pfn, u64 nr_pages)
 	}
 }
 
+/*
+ * Called with every block about to go back to the system: KUnit checks
+ * there that what leaves the pool was cleared.
+ */
+VISIBLE_IF_KUNIT void gpool_block_leaving(u64 pfn, u64 nr_pages)
+{
+	KUNIT_STATIC_STUB_REDIRECT(gpool_block_leaving, pfn, nr_pages);
+}
+
 /* Give a block of memory, not (or no longer) in the pool, to the system. */
 static void gpool_block_release(u64 pfn, u64 nr_pages, bool grown)
 {
 	u64 i;
 
+	gpool_block_leaving(pfn, nr_pages);
 	if (grown) {
 		for (i = 0; i < nr_pages; i++)
 			ClearPageReserved(pfn_to_page(pfn + i));
@@ -160,6 +179,17 @@ static void gpool_block_release(u64 pfn, u64 nr_pages, bool grown)
 		if (!((i + 1) % PIECE_2M_PAGES))
 			cond_resched();
 	}
+}
+
+/*
+ * A piece out of the pool (off every list) goes back to the system:
+ * cleared first, since guests had it.
+ */
+static void gpool_piece_leave(struct gpool_piece *p)
+{
+	gpool_piece_clear(p->pfn, p->nr_pages);
+	gpool_block_release(p->pfn, p->nr_pages, p->grown);
+	kfree(p);
 }
 
 /* Blocks taken from the buddy allocator by GPOOL_IOC_GROW, not yet added. */
@@ -289,11 +319,9 @@ int gpool_grow(u64 node, u64 bytes)
 		list_del(&p->link);
 		/*
 		 * A file may have allocated, written and freed frames of it
-		 * meanwhile: clear it, as a shrink would.
+		 * meanwhile: it leaves as a shrunk piece does.
 		 */
-		gpool_piece_clear(p->pfn, p->nr_pages);
-		gpool_block_release(p->pfn, p->nr_pages, true);
-		kfree(p);
+		gpool_piece_leave(p);
 	}
 	gpool_zero_resume();
 	goto out_unlock;
@@ -370,10 +398,20 @@ int gpool_shrink(u64 node, u64 bytes)
 	gpool_zero_resume();
 
 	/* Out of the pool, and cleared before anyone else sees it. */
-	list_for_each_entry_safe(p, tmp, &taken, link) {
-		gpool_piece_clear(p->pfn, p->nr_pages);
-		gpool_block_release(p->pfn, p->nr_pages, p->grown);
-		kfree(p);
-	}
+	list_for_each_entry_safe(p, tmp, &taken, link)
+		gpool_piece_leave(p);
 	return ret;
 }
+
+#ifdef CONFIG_GPOOL_KUNIT_TEST
+/* The newest piece; for a stub called by gpool_grow(), which holds the lock. */
+void gpool_test_newest_piece(u64 *pfn, u64 *nr_pages)
+{
+	struct gpool_piece *p;
+
+	lockdep_assert_held(&gpool_pieces_lock);
+	p = list_last_entry(&gpool_pieces, struct gpool_piece, link);
+	*pfn = p->pfn;
+	*nr_pages = p->nr_pages;
+}
+#endif

@@ -18,7 +18,10 @@
  *   and free;
  * - only VM types whose private memory needs no preparation by the
  *   architecture may have pool memory (not SEV, SEV-ES or SEV-SNP, which
- *   the emulated machine cannot create).
+ *   the emulated machine cannot create);
+ * - GPOOL_IOC_GROW that runs out of metadata half-way takes out again the
+ *   pieces it added, and clears them before they go back to the system
+ *   (kernel/resize.c: files may have written to them meanwhile).
  *
  * Needs a boot with a pool (gpool=...); skips without one.  The memory
  * failure cases leave four bad frames in the pool for the rest of the
@@ -734,6 +737,89 @@ static void gpool_gmem_test_vm_types(struct kunit *test)
 #endif
 }
 
+static int gmem_piece_allocs;
+static u64 gmem_dirty_pfn, gmem_dirty_pages, gmem_checked, gmem_unclear;
+
+/*
+ * GPOOL_IOC_GROW's second piece gets no metadata.  The first is in the
+ * pool by then: write over it first, as a guest would have written to
+ * frames a file took from it and punched.
+ */
+static void *gmem_piece_alloc_fail_second(size_t size)
+{
+	u64 i;
+
+	if (++gmem_piece_allocs < 2)
+		return kzalloc(size, GFP_KERNEL);
+	gpool_test_newest_piece(&gmem_dirty_pfn, &gmem_dirty_pages);
+	for (i = 0; i < gmem_dirty_pages; i++)
+		memset(pfn_to_kaddr(gmem_dirty_pfn + i), 0xa5, PAGE_SIZE);
+	return NULL;
+}
+
+/*
+ * The written piece, leaving the pool, must be clear.  (The block that
+ * never got in goes back as the buddy allocator gave it.)
+ */
+static void gmem_block_leaving(u64 pfn, u64 nr_pages)
+{
+	u64 i;
+
+	if (pfn != gmem_dirty_pfn)
+		return;
+	for (i = 0; i < nr_pages; i++) {
+		gmem_checked++;
+		if (memchr_inv(pfn_to_kaddr(pfn + i), 0, PAGE_SIZE))
+			gmem_unclear++;
+	}
+}
+
+/*
+ * A GROW of two 2M blocks whose second piece gets no metadata fails with
+ * -ENOMEM and takes the first piece out again, cleared; the pool's
+ * capacity is as before (gmem_exit()).  The zeroer is paused throughout,
+ * so that only the rollback can clear the piece.
+ */
+static void gpool_gmem_test_grow_rollback_clears(struct kunit *test)
+{
+	u64 boot0, boot1;
+	unsigned int nr0, nr1;
+	int nid, ret;
+
+	if (!gpool_can_resize())
+		kunit_skip(test, "the pool cannot grow (nomap)");
+	for (nid = 0; nid < GPOOL_MAX_NODES; nid++)
+		if (gpool_node_known(nid) && node_state(nid, N_MEMORY))
+			break;
+	KUNIT_ASSERT_LT_MSG(test, nid, GPOOL_MAX_NODES, "no pool node with memory");
+
+	gpool_pieces_info(&boot0, &nr0);
+	gmem_piece_allocs = 0;
+	gmem_dirty_pfn = 0;
+	gmem_checked = 0;
+	gmem_unclear = 0;
+	gpool_zero_pause();
+	kunit_activate_static_stub(test, gpool_piece_alloc,
+				   gmem_piece_alloc_fail_second);
+	kunit_activate_static_stub(test, gpool_block_leaving,
+				   gmem_block_leaving);
+	ret = gpool_grow(nid, 2 * SZ_2M);
+	kunit_deactivate_static_stub(test, gpool_block_leaving);
+	kunit_deactivate_static_stub(test, gpool_piece_alloc);
+	gpool_zero_resume();
+	gpool_pieces_info(&boot1, &nr1);
+
+	KUNIT_EXPECT_EQ(test, ret, -ENOMEM);
+	KUNIT_ASSERT_EQ_MSG(test, gmem_piece_allocs, 2,
+			    "GROW did not get as far as its second piece");
+	KUNIT_EXPECT_EQ(test, gmem_dirty_pages, SZ_2M / PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, gmem_checked, SZ_2M / PAGE_SIZE);
+	KUNIT_EXPECT_EQ_MSG(test, gmem_unclear, 0,
+			    "pages left the pool holding what was written");
+	KUNIT_EXPECT_EQ(test, nr1, nr0);
+	KUNIT_EXPECT_EQ(test, boot1, boot0);
+}
+
 static struct kunit_case gpool_gmem_test_cases[] = {
 	KUNIT_CASE(gpool_gmem_test_create_checks_arguments),
 	KUNIT_CASE_SLOW(gpool_gmem_test_max_order_follows_alignment),
@@ -747,6 +833,7 @@ static struct kunit_case gpool_gmem_test_cases[] = {
 	KUNIT_CASE_SLOW(gpool_gmem_test_punch_invalidates_whole_units),
 	KUNIT_CASE_SLOW(gpool_gmem_test_list_counters),
 	KUNIT_CASE(gpool_gmem_test_vm_types),
+	KUNIT_CASE(gpool_gmem_test_grow_rollback_clears),
 	{}
 };
 
