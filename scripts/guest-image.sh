@@ -74,9 +74,15 @@ for t in "${kvm_tests[@]}" "${gpool_kvm_tests[@]}" "${gpool_kvm_tools[@]}"; do
 	names+=("${t%% *}")
 done
 # Naming the programs on the command line replaces the Makefile's own
-# (long) list, so that it has rules for ours too.
+# (long) list, so that it has rules for ours too.  The gpool programs read
+# the pool through libgpool (tools/lib/gpool): its archive is linked into
+# every program (LDLIBS keeps the Makefile's -ldl), its header found
+# through EXTRA_CFLAGS.
+make -s -C "$top/tools/lib/gpool" OUT="$kvm_out/libgpool" KHDR="$hdr/include"
 make -s -C "$build/src/tools/testing/selftests/kvm" -j"$(nproc)" \
 	LDFLAGS=-static KHDR_INCLUDES="-isystem $hdr/include" \
+	EXTRA_CFLAGS="-I$top/tools/lib/gpool" \
+	LDLIBS="$kvm_out/libgpool/libgpool.a -ldl" \
 	TEST_GEN_PROGS_x86_64="${names[*]}" \
 	OUTPUT="$kvm_out" "${targets[@]}" >/dev/null
 

@@ -2,7 +2,9 @@
 /*
  * Helpers shared by the kselftest_harness.h programs in selftests/: the
  * pool's sysfs counters (docs/ABI/sysfs-kernel-mm-gpool) and creating
- * pool-backed guest_memfds.
+ * pool-backed guest_memfds.  The pool is read through libgpool
+ * (tools/lib/gpool, linked into every test): it returns -errno, and the
+ * helpers here decide what a failure means.
  *
  * What a helper reads must be there.  read_str() and read_ull() return
  * -errno for the caller to assert on, and the ioctl wrappers return -errno
@@ -26,12 +28,14 @@
 #include <linux/kvm.h>
 #include <linux/gpool.h>
 
+#include "libgpool.h"
+
 #define SZ_4K	(1ULL << 12)
 #define SZ_2M	(1ULL << 21)
 #define SZ_1G	(1ULL << 30)
-#define MAX_NODES 64
+#define MAX_NODES GPOOL_MAX_NODES
 
-#define GPOOL_SYSFS	"/sys/kernel/mm/gpool"
+#define GPOOL_SYSFS	GPOOL_SYSFS_DIR
 
 #ifndef KSFT_FAIL
 #define KSFT_FAIL	1
@@ -49,10 +53,15 @@
 	exit(KSFT_FAIL);							\
 } while (0)
 
-/* Indexes as GPOOL_SIZE_*; names as the sysfs directories. */
-static const char * const sizes[] = { "4K", "2M", "1G" };
-static const unsigned long long size_bytes[] = { SZ_4K, SZ_2M, SZ_1G };
-enum { S4K, S2M, S1G, NR_SIZES };
+/* libgpool's table of unit sizes: indexes GPOOL_SIZE_*, names as sysfs's. */
+static const char * const * const sizes = gpool_size_name;
+static const __u64 * const size_bytes = gpool_size_bytes;
+enum {
+	S4K = GPOOL_SIZE_4K,
+	S2M = GPOOL_SIZE_2M,
+	S1G = GPOOL_SIZE_1G,
+	NR_SIZES = GPOOL_NR_SIZES
+};
 
 /* One snapshot of the counters that must balance. */
 struct pool_counts {
@@ -88,18 +97,16 @@ static inline int read_str(const char *path, char *buf, size_t len)
 	return 0;
 }
 
+/* The decimal number in a one-value file (gpool_sysfs_u64()); -errno. */
 static inline int read_ull(const char *path, unsigned long long *val)
 {
-	char buf[32];
+	__u64 v;
 	int ret;
 
-	ret = read_str(path, buf, sizeof(buf));
-	if (ret)
-		return ret;
-	if (!buf[0])
-		return -EIO;
-	*val = strtoull(buf, NULL, 10);
-	return 0;
+	ret = gpool_sysfs_u64(AT_FDCWD, path, &v, NULL);
+	if (!ret)
+		*val = v;
+	return ret;
 }
 
 /* The number in a sysfs file that must exist; fails the test if it cannot. */
@@ -114,22 +121,31 @@ static inline unsigned long long sysfs_ull(const char *path)
 	return v;
 }
 
+/*
+ * /sys/kernel/mm/gpool/node<nid>/<name>, or with a @size (GPOOL_SIZE_*,
+ * not -1) node<nid>/<size>/<name>; fails the test if unreadable.
+ */
+static inline unsigned long long pool_file_ull(int nid, int size,
+					       const char *name)
+{
+	char rel[64], path[96];
+
+	if (gpool_sysfs_node_path(rel, sizeof(rel), nid, size, name))
+		gpool_die("node%d/%s: path too long", nid, name);
+	snprintf(path, sizeof(path), GPOOL_SYSFS "/%s", rel);
+	return sysfs_ull(path);
+}
+
 /* /sys/kernel/mm/gpool/node<nid>/<name>; fails the test if unreadable. */
 static inline unsigned long long node_stat(int nid, const char *name)
 {
-	char path[96];
-
-	snprintf(path, sizeof(path), GPOOL_SYSFS "/node%d/%s", nid, name);
-	return sysfs_ull(path);
+	return pool_file_ull(nid, -1, name);
 }
 
 /* /sys/kernel/mm/gpool/node<nid>/<size>/<name>; fails the test if unreadable. */
 static inline unsigned long long stat_of(int nid, int size, const char *name)
 {
-	char rel[32];
-
-	snprintf(rel, sizeof(rel), "%s/%s", sizes[size], name);
-	return node_stat(nid, rel);
+	return pool_file_ull(nid, size, name);
 }
 
 /*
@@ -149,30 +165,51 @@ static inline bool node_dir_exists(int nid)
 	return !access(path, F_OK);
 }
 
-/* Every node's counters; fails the test if there is no pool or a file is missing. */
+/*
+ * Every node's counters (gpool_sysfs_node_stats()); fails the test if
+ * there is no pool or a file is missing or holds no number.
+ */
 static inline void snapshot(struct pool_counts *c)
 {
-	int nid, s;
+	struct gpool_node_stats_args st;
+	struct gpool_sysfs_err e;
+	int dfd, nid, s, ret;
+	__u64 mask;
 
 	if (!pool_exists())
 		gpool_die("no pool: " GPOOL_SYSFS " does not exist");
+	dfd = gpool_sysfs_open(GPOOL_SYSFS);
+	if (dfd < 0)
+		gpool_die("cannot open " GPOOL_SYSFS ": %s", strerror(-dfd));
+	ret = gpool_sysfs_node_mask(dfd, &mask);
+	if (ret)
+		gpool_die("cannot list " GPOOL_SYSFS ": %s", strerror(-ret));
 	memset(c, 0, sizeof(*c));
 	for (nid = 0; nid < MAX_NODES; nid++) {
-		c->node[nid] = node_dir_exists(nid);
+		c->node[nid] = mask >> nid & 1;
 		if (!c->node[nid])
 			continue;
-		c->nr_pages[nid] = node_stat(nid, "nr_pages");
+		ret = gpool_sysfs_node_stats(dfd, nid, &st, &e);
+		if (ret && e.why)
+			gpool_die("cannot read " GPOOL_SYSFS "/%s: '%s': %s",
+				  e.path, e.value, e.why);
+		if (ret)
+			gpool_die("cannot read " GPOOL_SYSFS "/%s: %s", e.path,
+				  strerror(-ret));
+		c->nr_pages[nid] = st.nr_pages;
 		for (s = 0; s < NR_SIZES; s++) {
+			const struct gpool_size_stats *z = &st.size[s];
+
 			/* Units out with the zeroer are free capacity too. */
-			c->free[nid][s] = stat_of(nid, s, "free") +
-					  stat_of(nid, s, "zeroing");
-			c->allocated[nid][s] = stat_of(nid, s, "allocated");
-			c->reserved[nid][s] = stat_of(nid, s, "reserved");
-			c->total[nid][s] = stat_of(nid, s, "total");
-			c->nr_splits[nid][s] = stat_of(nid, s, "nr_splits");
-			c->nr_merges[nid][s] = stat_of(nid, s, "nr_merges");
+			c->free[nid][s] = z->free + z->zeroing;
+			c->allocated[nid][s] = z->allocated;
+			c->reserved[nid][s] = z->reserved;
+			c->total[nid][s] = z->total;
+			c->nr_splits[nid][s] = z->nr_splits;
+			c->nr_merges[nid][s] = z->nr_merges;
 		}
 	}
+	close(dfd);
 }
 
 /* Bytes over all nodes of one per-node, per-size unit count. */
@@ -255,10 +292,10 @@ static inline int create_vm(int *kvm_fd)
  * and after (gp_get_state(), gp_same(), gp_wait_state()).
  */
 
-/* The ioctl: 0 or -errno. */
+/* The ioctl (libgpool's gpool_ioctl()): 0 or -errno. */
 static inline int gp_ioctl(int fd, unsigned long cmd, void *arg)
 {
-	return ioctl(fd, cmd, arg) ? -errno : 0;
+	return gpool_ioctl(fd, cmd, arg);
 }
 
 struct gp_state {
@@ -269,16 +306,12 @@ struct gp_state {
 
 static inline int gp_get_state(int ctl, struct gp_state *st)
 {
-	int nid, ret;
+	int ret;
 
 	memset(st, 0, sizeof(*st));
-	ret = gp_ioctl(ctl, GPOOL_IOC_INFO, &st->info);
-	for (nid = 0; !ret && nid < MAX_NODES; nid++) {
-		if (!(st->info.node_mask & (1ULL << nid)))
-			continue;
-		st->node[nid].node = nid;
-		ret = gp_ioctl(ctl, GPOOL_IOC_NODE_STATS, &st->node[nid]);
-	}
+	ret = gpool_ctl_info(ctl, &st->info);
+	if (!ret)
+		ret = gpool_ctl_nodes(ctl, st->info.node_mask, st->node);
 	if (!ret)
 		snapshot(&st->sys);
 	return ret;
@@ -289,17 +322,11 @@ enum { GP_FREE, GP_ALLOC, GP_RESV };
 /* Bytes of a node's free (free + zeroing), allocated or reserved units. */
 static inline long long gp_bytes(const struct gpool_node_stats_args *s, int what)
 {
-	unsigned long long b = 0;
-	int sz;
+	struct gpool_bytes b;
 
-	for (sz = 0; sz < GPOOL_NR_SIZES; sz++) {
-		const struct gpool_size_stats *z = &s->size[sz];
-		__u64 n = what == GP_FREE ? z->free + z->zeroing :
-			  what == GP_ALLOC ? z->allocated : z->reserved;
-
-		b += n * size_bytes[sz];
-	}
-	return b;
+	gpool_node_bytes(s, &b);
+	return what == GP_FREE ? b.free : what == GP_ALLOC ? b.allocated :
+	       b.reserved;
 }
 
 /* Nothing the tests account for differs between @a and @b. */
@@ -380,9 +407,9 @@ static inline unsigned long long gp_free_now(void)
 	struct gp_state st;
 	int ctl, nid, ret;
 
-	ctl = open("/dev/gpool", O_RDWR | O_CLOEXEC);
+	ctl = gpool_ctl_open(GPOOL_CTL_DEV, true);
 	if (ctl < 0)
-		gpool_die("open /dev/gpool: %s", strerror(errno));
+		gpool_die("open " GPOOL_CTL_DEV ": %s", strerror(-ctl));
 	ret = gp_get_state(ctl, &st);
 	close(ctl);
 	if (ret)

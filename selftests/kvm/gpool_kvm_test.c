@@ -211,13 +211,13 @@ static void test_convert_4k(int nid)
 	test_vm_create(&t, nid, GPOOL_FOLIO_SHIFT_1G);
 	TEST_ASSERT_EQ(0, run_cmd(t.vcpu, CMD_WRITE, DATA_GPA, DATA_SIZE, PATTERN_A));
 	TEST_ASSERT_EQ(1, vm_get_stat(t.vm, "pages_1g"));
-	splits = pool_stat(nid, "1G", "nr_splits");
-	merges = pool_stat(nid, "1G", "nr_merges");
+	splits = pool_stat(nid, GPOOL_SIZE_1G, "nr_splits");
+	merges = pool_stat(nid, GPOOL_SIZE_1G, "nr_merges");
 
 	/* To shared, as QEMU does it: attributes, then punch the private page. */
 	vm_mem_set_shared(t.vm, page, 4096);
 	gmem_fallocate(&t, page, true);
-	TEST_ASSERT_EQ(splits + 1, pool_stat(nid, "1G", "nr_splits"));
+	TEST_ASSERT_EQ(splits + 1, pool_stat(nid, GPOOL_SIZE_1G, "nr_splits"));
 	TEST_ASSERT_EQ(0, run_cmd(t.vcpu, CMD_WRITE_PAGE, page, 4096, PATTERN_B));
 	TEST_ASSERT_EQ(PATTERN_B | page, t.shared[CONV_OFFSET / 8]);
 	/* The rest is still private, still pattern A, mapped smaller now. */
@@ -227,7 +227,7 @@ static void test_convert_4k(int nid)
 	/* Back to private: the page is fresh memory, and the unit merges. */
 	vm_mem_set_private(t.vm, page, 4096);
 	gmem_fallocate(&t, page, false);
-	TEST_ASSERT_EQ(merges + 1, pool_stat(nid, "1G", "nr_merges"));
+	TEST_ASSERT_EQ(merges + 1, pool_stat(nid, GPOOL_SIZE_1G, "nr_merges"));
 	TEST_ASSERT_EQ(0, run_cmd(t.vcpu, CMD_ZERO_PAGE, page, 4096, 0));
 	TEST_ASSERT_EQ(0, run_cmd(t.vcpu, CMD_WRITE_PAGE, page, 4096, PATTERN_A));
 	TEST_ASSERT_EQ(0, run_cmd(t.vcpu, CMD_CHECK, DATA_GPA, DATA_SIZE, PATTERN_A));
@@ -391,8 +391,9 @@ int main(void)
 	gpool_fd = open("/dev/gpool", O_RDONLY);
 	TEST_ASSERT(gpool_fd >= 0, "open /dev/gpool: %s", strerror(errno));
 	ksft_set_plan(6);
-	alloc_before = pool_stat(nid, "1G", "allocated") + pool_stat(nid, "2M", "allocated") +
-		       pool_stat(nid, "4K", "allocated");
+	alloc_before = pool_stat(nid, GPOOL_SIZE_1G, "allocated") +
+		       pool_stat(nid, GPOOL_SIZE_2M, "allocated") +
+		       pool_stat(nid, GPOOL_SIZE_4K, "allocated");
 
 	test_huge_mappings(nid, GPOOL_FOLIO_SHIFT_1G);
 	ksft_test_result_pass("huge_mappings_1g\n");
@@ -407,7 +408,8 @@ int main(void)
 	test_no_leak(nid, GPOOL_FOLIO_SHIFT_4K, 8ULL << 20);
 	ksft_test_result_pass("no_leak_4k\n");
 
-	TEST_ASSERT_EQ(alloc_before, pool_stat(nid, "1G", "allocated") +
-		       pool_stat(nid, "2M", "allocated") + pool_stat(nid, "4K", "allocated"));
+	TEST_ASSERT_EQ(alloc_before, pool_stat(nid, GPOOL_SIZE_1G, "allocated") +
+		       pool_stat(nid, GPOOL_SIZE_2M, "allocated") +
+		       pool_stat(nid, GPOOL_SIZE_4K, "allocated"));
 	ksft_finished();
 }

@@ -270,8 +270,9 @@ static void test_foreign(int nid)
 
 static uint64_t pool_allocated(int nid)
 {
-	return pool_stat(nid, "1G", "allocated") + pool_stat(nid, "2M", "allocated") +
-	       pool_stat(nid, "4K", "allocated");
+	return pool_stat(nid, GPOOL_SIZE_1G, "allocated") +
+	       pool_stat(nid, GPOOL_SIZE_2M, "allocated") +
+	       pool_stat(nid, GPOOL_SIZE_4K, "allocated");
 }
 
 /*

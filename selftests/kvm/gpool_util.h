@@ -1,41 +1,52 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Helpers shared by the gpool programs built with the KVM selftest library
- * (selftests/kvm/, stress/kvm/): reading the pool's sysfs counters.
+ * (selftests/kvm/, stress/kvm/): reading the pool's sysfs counters, through
+ * libgpool (tools/lib/gpool: scripts/guest-image.sh links libgpool.a into
+ * these programs).
  */
 #ifndef SELFTEST_KVM_GPOOL_UTIL_H
 #define SELFTEST_KVM_GPOOL_UTIL_H
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "kvm_util.h"
 #include "test_util.h"
 #include "ucall_common.h"
+#include "libgpool.h"
 
-/* A decimal value from a one-value file; 0 if the file does not exist. */
+/*
+ * A decimal value from a one-value file; 0 if the file does not exist.
+ * The test fails if it exists but holds no number.
+ */
 static inline uint64_t read_u64(const char *path)
 {
-	char buf[32] = "";
-	int fd = open(path, O_RDONLY);
+	__u64 v;
+	int ret = gpool_sysfs_u64(AT_FDCWD, path, &v, NULL);
 
-	if (fd < 0)
+	if (ret == -ENOENT)
 		return 0;
-	TEST_ASSERT(read(fd, buf, sizeof(buf) - 1) > 0, "read %s", path);
-	close(fd);
-	return strtoull(buf, NULL, 10);
+	TEST_ASSERT(!ret, "read %s: %s", path, strerror(-ret));
+	return v;
 }
 
-/* /sys/kernel/mm/gpool/node<nid>/<size>/<name> */
-static inline uint64_t pool_stat(int nid, const char *size, const char *name)
+/*
+ * /sys/kernel/mm/gpool/node<nid>/<size>/<name>, @size a GPOOL_SIZE_*;
+ * with @size -1, node<nid>/<name>.  0 if the file does not exist.
+ */
+static inline uint64_t pool_stat(int nid, int size, const char *name)
 {
-	char path[96];
+	char rel[64], path[96];
 
-	snprintf(path, sizeof(path), "/sys/kernel/mm/gpool/node%d/%s/%s",
-		 nid, size, name);
+	TEST_ASSERT(!gpool_sysfs_node_path(rel, sizeof(rel), nid, size, name),
+		    "node%d/%s: path too long", nid, name);
+	snprintf(path, sizeof(path), GPOOL_SYSFS_DIR "/%s", rel);
 	return read_u64(path);
 }
 
@@ -47,9 +58,10 @@ static inline int node_with_free_1g(void)
 {
 	int nid;
 
-	for (nid = 0; nid < 64; nid++)
-		if (pool_stat(nid, "1G", "free") + pool_stat(nid, "1G", "zeroing") >
-		    pool_stat(nid, "1G", "reserved"))
+	for (nid = 0; nid < GPOOL_MAX_NODES; nid++)
+		if (pool_stat(nid, GPOOL_SIZE_1G, "free") +
+		    pool_stat(nid, GPOOL_SIZE_1G, "zeroing") >
+		    pool_stat(nid, GPOOL_SIZE_1G, "reserved"))
 			return nid;
 	return -1;
 }

@@ -95,10 +95,12 @@ static void wait_for_zeroer(int nid)
 	int i;
 
 	for (i = 0; i < 1200; i++) {
-		if (pool_stat(nid, "1G", "zeroing") == 0 &&
-		    pool_stat(nid, "2M", "zeroing") == 0 &&
-		    pool_stat(nid, "1G", "zero") == pool_stat(nid, "1G", "free") &&
-		    pool_stat(nid, "2M", "zero") == pool_stat(nid, "2M", "free"))
+		if (pool_stat(nid, GPOOL_SIZE_1G, "zeroing") == 0 &&
+		    pool_stat(nid, GPOOL_SIZE_2M, "zeroing") == 0 &&
+		    pool_stat(nid, GPOOL_SIZE_1G, "zero") ==
+		    pool_stat(nid, GPOOL_SIZE_1G, "free") &&
+		    pool_stat(nid, GPOOL_SIZE_2M, "zero") ==
+		    pool_stat(nid, GPOOL_SIZE_2M, "free"))
 			return;
 		usleep(100 * 1000);
 	}

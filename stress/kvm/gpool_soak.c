@@ -246,9 +246,6 @@ static unsigned int op_weights[NR_OPS] = {
 	[OP_GROW] = 4, [OP_SHRINK] = 4, [OP_LIST] = 5,
 };
 
-static const uint64_t unit_bytes[GPOOL_NR_SIZES] = { SOAK_4K, SOAK_2M, SOAK_1G };
-static const char * const size_names[GPOOL_NR_SIZES] = { "4K", "2M", "1G" };
-
 static uint64_t seed;
 static uint64_t step;
 static const char *cur_op = "setup";
@@ -336,39 +333,34 @@ static double now(void)
 
 static void node_stats(int nid, struct gpool_node_stats_args *s)
 {
-	memset(s, 0, sizeof(*s));
-	s->node = nid;
-	SOAK_ASSERT(!ioctl(gpool_fd, GPOOL_IOC_NODE_STATS, s),
-		    "GPOOL_IOC_NODE_STATS node %d: %s", nid, strerror(errno));
+	int ret = gpool_ctl_node_stats(gpool_fd, nid, s);
+
+	SOAK_ASSERT(!ret, "GPOOL_IOC_NODE_STATS node %d: %s", nid, strerror(-ret));
 }
 
 static void pool_info(struct gpool_info_args *info)
 {
-	memset(info, 0, sizeof(*info));
-	SOAK_ASSERT(!ioctl(gpool_fd, GPOOL_IOC_INFO, info), "GPOOL_IOC_INFO: %s",
-		    strerror(errno));
+	int ret = gpool_ctl_info(gpool_fd, info);
+
+	SOAK_ASSERT(!ret, "GPOOL_IOC_INFO: %s", strerror(-ret));
 }
 
 /* Bytes promised or handed to files. */
 static uint64_t held_bytes(const struct gpool_node_stats_args *s)
 {
-	uint64_t b = 0;
-	int l;
+	struct gpool_bytes b;
 
-	for (l = 0; l < GPOOL_NR_SIZES; l++)
-		b += (s->size[l].allocated + s->size[l].reserved) * unit_bytes[l];
-	return b;
+	gpool_node_bytes(s, &b);
+	return b.allocated + b.reserved;
 }
 
 /* Free capacity: units ready and units out with the zeroer. */
 static uint64_t free_bytes(const struct gpool_node_stats_args *s)
 {
-	uint64_t b = 0;
-	int l;
+	struct gpool_bytes b;
 
-	for (l = 0; l < GPOOL_NR_SIZES; l++)
-		b += (s->size[l].free + s->size[l].zeroing) * unit_bytes[l];
-	return b;
+	gpool_node_bytes(s, &b);
+	return b.free;
 }
 
 /*
@@ -448,14 +440,14 @@ static void check_node(int nid, const struct gpool_node_stats_args *s)
 		SOAK_ASSERT(z->zero <= z->free && z->free + z->zeroing <= z->total &&
 			    z->allocated <= z->total && z->split <= z->total,
 			    "node %d %s: total %llu free %llu zero %llu zeroing %llu "
-			    "allocated %llu split %llu", nid, size_names[l], z->total,
+			    "allocated %llu split %llu", nid, gpool_size_name[l], z->total,
 			    z->free, z->zero, z->zeroing, z->allocated, z->split);
 		SOAK_ASSERT(z->nr_splits >= p->size[l].nr_splits &&
 			    z->nr_merges >= p->size[l].nr_merges,
 			    "node %d %s: nr_splits %llu -> %llu, nr_merges %llu -> %llu",
-			    nid, size_names[l], p->size[l].nr_splits, z->nr_splits,
+			    nid, gpool_size_name[l], p->size[l].nr_splits, z->nr_splits,
 			    p->size[l].nr_merges, z->nr_merges);
-		mem += (z->free + z->zeroing + z->allocated) * unit_bytes[l];
+		mem += (z->free + z->zeroing + z->allocated) * gpool_size_bytes[l];
 	}
 	SOAK_ASSERT(mem == s->nr_pages * SOAK_4K,
 		    "node %d: free + zeroing + allocated + bad = %lu bytes, nr_pages %llu",
@@ -475,7 +467,7 @@ static void check_node(int nid, const struct gpool_node_stats_args *s)
 
 static uint64_t sysfs_nr_files(void)
 {
-	return read_u64("/sys/kernel/mm/gpool/nr_files");
+	return read_u64(GPOOL_SYSFS_DIR "/nr_files");
 }
 
 /*
@@ -495,9 +487,9 @@ static void check_sysfs_held(void)
 		got = 0;
 		for (i = 0; i < nr_nodes; i++)
 			for (l = 0; l < GPOOL_NR_SIZES; l++)
-				got += (pool_stat(nodes[i], size_names[l], "allocated") +
-					pool_stat(nodes[i], size_names[l], "reserved")) *
-				       unit_bytes[l];
+				got += (pool_stat(nodes[i], l, "allocated") +
+					pool_stat(nodes[i], l, "reserved")) *
+				       gpool_size_bytes[l];
 		if (got == want)
 			return;
 		usleep(1000);
@@ -547,26 +539,16 @@ static void check_pool(void)
 
 /* ---- GPOOL_IOC_LIST_FILES ---- */
 
+/* Every pool file, in an array to free() (NULL if there are none). */
 static struct gpool_file_info *list_files(uint64_t *nr)
 {
-	struct gpool_list_files_args a = { 0 };
-	struct gpool_file_info *f = NULL;
-	uint64_t room = 0;
+	struct gpool_file_info *f;
+	unsigned int n;
+	int ret;
 
-	for (;;) {
-		a.nr_files = room;
-		a.files = (uint64_t)(uintptr_t)f;
-		if (!ioctl(gpool_fd, GPOOL_IOC_LIST_FILES, &a))
-			break;
-		SOAK_ASSERT(errno == E2BIG, "GPOOL_IOC_LIST_FILES: %s", strerror(errno));
-		free(f);
-		room = a.nr_files;
-		f = calloc(room, sizeof(*f));
-		TEST_ASSERT(f, "calloc");
-	}
-	SOAK_ASSERT(a.nr_files <= room, "LIST_FILES: %llu files in room for %lu",
-		    a.nr_files, room);
-	*nr = a.nr_files;
+	ret = gpool_ctl_list_files(gpool_fd, &f, &n);
+	SOAK_ASSERT(!ret, "GPOOL_IOC_LIST_FILES: %s", strerror(-ret));
+	*nr = n;
 	return f;
 }
 
@@ -599,8 +581,8 @@ static void check_file(const struct soak_vm *v, const struct gpool_file_info *e,
 	for (l = 0; l < GPOOL_NR_SIZES; l++) {
 		SOAK_ASSERT(!e->units[l] || 12 + 9 * l <= v->shift,
 			    "vm%u: file with folio_shift %u holds %llu %s units",
-			    v->serial, v->shift, e->units[l], size_names[l]);
-		units += e->units[l] * unit_bytes[l];
+			    v->serial, v->shift, e->units[l], gpool_size_name[l]);
+		units += e->units[l] * gpool_size_bytes[l];
 	}
 	for (n = 0; n < GPOOL_FILE_NR_NODES; n++)
 		SOAK_ASSERT(n == v->nid ? e->node_bytes[n] <= v->size : !e->node_bytes[n],
@@ -1022,7 +1004,7 @@ static bool node_fits(const struct gpool_node_stats_args *s, uint64_t size,
 	/* 1 GiB only on a node with a free, unreserved 1G unit. */
 	if (size == SOAK_1G && h[GPOOL_SIZE_1G] < 1)
 		return false;
-	return resv_room(s, sz) >= size / unit_bytes[sz];
+	return resv_room(s, sz) >= size / gpool_size_bytes[sz];
 }
 
 static bool any_free_1g(void)
@@ -1344,17 +1326,13 @@ static uint64_t total_grown(void)
 /* GPOOL_IOC_GROW or _SHRINK of 2 MiB on @nid; false if the pool said no. */
 static bool resize(int nid, bool grow)
 {
-	struct gpool_resize_args a = {
-		.node = nid,
-		.bytes = SOAK_2M,
-	};
 	int ret;
 
-	ret = ioctl(gpool_fd, grow ? GPOOL_IOC_GROW : GPOOL_IOC_SHRINK, &a);
+	ret = gpool_ctl_resize(gpool_fd, grow, nid, SOAK_2M);
 	if (verbose)
 		ksft_print_msg("step %lu: %s 2 MiB on node %d: %s\n", step,
-			       grow ? "grow" : "shrink", nid, ret ? strerror(errno) : "done");
-	if (ret && errno == EPERM && !total_grown()) {
+			       grow ? "grow" : "shrink", nid, ret ? strerror(-ret) : "done");
+	if (ret == -EPERM && !total_grown()) {
 		/* Not CAP_SYS_ADMIN: the soak runs on without resizing. */
 		ksft_print_msg("GPOOL_IOC_%s: EPERM, no more GROW/SHRINK\n",
 			       grow ? "GROW" : "SHRINK");
@@ -1362,9 +1340,9 @@ static bool resize(int nid, bool grow)
 		return false;
 	}
 	if (ret) {
-		SOAK_ASSERT(errno == ENOMEM || errno == EBUSY || errno == EINTR,
+		SOAK_ASSERT(ret == -ENOMEM || ret == -EBUSY || ret == -EINTR,
 			    "GPOOL_IOC_%s 2 MiB on node %d: %s", grow ? "GROW" : "SHRINK",
-			    nid, strerror(errno));
+			    nid, strerror(-ret));
 		return false;
 	}
 	if (grow) {
@@ -1519,8 +1497,8 @@ static void setup(void)
 	uint64_t i;
 	int nid;
 
-	gpool_fd = open("/dev/gpool", O_RDWR);
-	TEST_ASSERT(gpool_fd >= 0, "no /dev/gpool: this boot should have a pool");
+	gpool_fd = gpool_ctl_open(GPOOL_CTL_DEV, true);
+	TEST_ASSERT(gpool_fd >= 0, "no " GPOOL_CTL_DEV ": this boot should have a pool");
 	pool_info(&info);
 	node_mask = info.node_mask;
 	can_resize = !no_resize && (info.pool_flags & GPOOL_INFO_F_CAN_RESIZE);
@@ -1549,21 +1527,20 @@ static void setup(void)
 static void check_sysfs(int nid, const struct gpool_node_stats_args *s)
 {
 	static const char * const names[] = { "total", "allocated", "reserved" };
-	char path[96];
+	uint64_t pages = pool_stat(nid, -1, "nr_pages");
 	int l, k;
 
-	snprintf(path, sizeof(path), "/sys/kernel/mm/gpool/node%d/nr_pages", nid);
-	SOAK_ASSERT(read_u64(path) == s->nr_pages, "%s: %lu, ioctl %llu", path,
-		    read_u64(path), s->nr_pages);
+	SOAK_ASSERT(pages == s->nr_pages, "node%d/nr_pages: sysfs %lu, ioctl %llu",
+		    nid, pages, s->nr_pages);
 	for (l = 0; l < GPOOL_NR_SIZES; l++) {
 		const struct gpool_size_stats *z = &s->size[l];
 		const uint64_t want[] = { z->total, z->allocated, z->reserved };
 
 		for (k = 0; k < 3; k++) {
-			uint64_t got = pool_stat(nid, size_names[l], names[k]);
+			uint64_t got = pool_stat(nid, l, names[k]);
 
 			SOAK_ASSERT(got == want[k], "node%d/%s/%s: sysfs %lu, ioctl %lu",
-				    nid, size_names[l], names[k], got, want[k]);
+				    nid, gpool_size_name[l], names[k], got, want[k]);
 		}
 	}
 }
@@ -1620,7 +1597,7 @@ static void teardown(void)
 			SOAK_ASSERT(s.size[l].allocated == a->size[l].allocated &&
 				    s.size[l].reserved == a->size[l].reserved,
 				    "node %d %s: allocated %llu reserved %llu, at start %llu %llu",
-				    nid, size_names[l], s.size[l].allocated, s.size[l].reserved,
+				    nid, gpool_size_name[l], s.size[l].allocated, s.size[l].reserved,
 				    a->size[l].allocated, a->size[l].reserved);
 		SOAK_ASSERT(free_bytes(&s) == free_bytes(a),
 			    "node %d: free + zeroing %lu bytes, at start %lu", nid,

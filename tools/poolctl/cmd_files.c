@@ -22,7 +22,7 @@ static __u64 file_held_bytes(const struct gpool_file_info *fi)
 	int i;
 
 	for (i = 0; i < GPOOL_NR_SIZES; i++)
-		bytes += fi->units[i] << pc_size_shift[i];
+		bytes += fi->units[i] << gpool_size_shift[i];
 	return bytes;
 }
 
@@ -130,8 +130,8 @@ void files_print_json(FILE *f, const struct gpool_file_info *files,
 			  fi->file_flags & GPOOL_FILE_F_DEFAULT_BACKED);
 		json_open(&j, "units", '{');
 		for (k = 0; k < GPOOL_NR_SIZES; k++)
-			json_u64(&j, pc_size_name[pc_size_order[k]],
-				 fi->units[pc_size_order[k]]);
+			json_u64(&j, gpool_size_name[gpool_size_order[k]],
+				 fi->units[gpool_size_order[k]]);
 		json_close(&j, '{');
 		json_u64(&j, "held_bytes", file_held_bytes(fi));
 		json_open(&j, "node_bytes", '{');
@@ -159,14 +159,14 @@ int cmd_files(const struct poolctl *pc, int argc, char **argv)
 	(void)argv;
 	if (argc)
 		return pc_usage_error("files", "too many arguments");
-	fd = pc_open(pc, false);
+	fd = gpool_ctl_open(pc->dev, false);
 	if (fd < 0) {
 		pc_err("%s: %s", pc->dev, strerror(-fd));
 		pc_err("%s; listing the files needs the control file",
 		       explain_open(-fd));
 		return PC_FAIL;
 	}
-	ret = pc_list_files(fd, &files, &nr);
+	ret = gpool_ctl_list_files(fd, &files, &nr);
 	close(fd);
 	if (ret) {
 		pc_err("%s: listing the files: %s", pc->dev, strerror(-ret));

@@ -31,7 +31,7 @@ void resize_print(FILE *f, bool grow, unsigned int node, __u64 bytes,
 static __u64 *node_total(int fd, unsigned int node, __u64 *bytes)
 {
 	struct gpool_node_stats_args s;
-	int ret = pc_node_stats(fd, node, &s);
+	int ret = gpool_ctl_node_stats(fd, node, &s);
 
 	if (ret == -ENOENT) {
 		/* Not a pool node (yet). */
@@ -47,7 +47,6 @@ static __u64 *node_total(int fd, unsigned int node, __u64 *bytes)
 static int resize(const struct poolctl *pc, bool grow, int argc, char **argv)
 {
 	const char *cmd = grow ? "grow" : "shrink";
-	struct gpool_resize_args args = { 0 };
 	struct gpool_info_args info;
 	__u64 before, after, *pb, *pa;
 	char size[FMT_SIZE_LEN], why[512];
@@ -66,20 +65,18 @@ static int resize(const struct poolctl *pc, bool grow, int argc, char **argv)
 		return pc_usage_error(cmd, "bad size '%s': not a non-zero "
 				      "multiple of 2M", argv[1]);
 
-	fd = pc_open(pc, true);
+	fd = gpool_ctl_open(pc->dev, true);
 	if (fd < 0) {
 		pc_err("%s: %s", pc->dev, strerror(-fd));
 		pc_err("%s", explain_open(-fd));
 		return PC_FAIL;
 	}
 	/* Only to explain a failure: the kernel decides. */
-	if (pc_info(fd, &info))
+	if (gpool_ctl_info(fd, &info))
 		info.pool_flags = 0;
 	pb = node_total(fd, node, &before);
 
-	args.node = node;
-	args.bytes = bytes;
-	ret = pc_ioctl(fd, grow ? GPOOL_IOC_GROW : GPOOL_IOC_SHRINK, &args);
+	ret = gpool_ctl_resize(fd, grow, node, bytes);
 	if (ret) {
 		close(fd);
 		pc_err("%s node %u by %s: %s", cmd, node,

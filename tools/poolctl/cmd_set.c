@@ -43,7 +43,6 @@ static int default_backing_show(const struct poolctl *pc)
 
 int cmd_default_backing(const struct poolctl *pc, int argc, char **argv)
 {
-	struct gpool_default_backing_args args = { 0 };
 	struct gpool_info_args info;
 	const char *why;
 	bool on, known;
@@ -57,15 +56,14 @@ int cmd_default_backing(const struct poolctl *pc, int argc, char **argv)
 		return pc_usage_error("default-backing", "'%s': %s", argv[0],
 				      why);
 
-	fd = pc_open(pc, true);
+	fd = gpool_ctl_open(pc->dev, true);
 	if (fd < 0) {
 		pc_err("%s: %s", pc->dev, strerror(-fd));
 		pc_err("%s", explain_open(-fd));
 		return PC_FAIL;
 	}
-	known = !pc_info(fd, &info);
-	args.enable = on;
-	ret = pc_ioctl(fd, GPOOL_IOC_SET_DEFAULT_BACKING, &args);
+	known = !gpool_ctl_info(fd, &info);
+	ret = gpool_ctl_set_default_backing(fd, on);
 	close(fd);
 	if (ret) {
 		pc_err("default backing %s: %s", on ? "on" : "off",

@@ -60,7 +60,7 @@ static void show_summary(FILE *f, const struct pc_state *st,
 	fprintf(f, "%-16s %s\n", "source", source);
 }
 
-static void show_bytes_row(FILE *f, const char *name, const struct pc_bytes *b)
+static void show_bytes_row(FILE *f, const char *name, const struct gpool_bytes *b)
 {
 	char s[6][FMT_SIZE_LEN];
 
@@ -72,7 +72,7 @@ static void show_bytes_row(FILE *f, const char *name, const struct pc_bytes *b)
 
 static void show_nodes(FILE *f, const struct pc_state *st, __u64 sel)
 {
-	struct pc_bytes b, sum;
+	struct gpool_bytes b, sum;
 	unsigned int n, shown = 0;
 	char name[8], p[FMT_SIZE_LEN];
 
@@ -82,7 +82,7 @@ static void show_nodes(FILE *f, const struct pc_state *st, __u64 sel)
 	for (n = 0; n < st->nr_nodes; n++) {
 		if (!(sel >> st->node[n].nid & 1))
 			continue;
-		pc_node_bytes(&st->node[n].s, &b);
+		gpool_node_bytes(&st->node[n].s, &b);
 		snprintf(name, sizeof(name), "%u", st->node[n].nid);
 		show_bytes_row(f, name, &b);
 		sum.total += b.total;
@@ -121,11 +121,11 @@ static void show_sizes(FILE *f, const struct pc_state *st, __u64 sel)
 			continue;
 		for (i = 0; i < GPOOL_NR_SIZES; i++) {
 			const struct gpool_size_stats *z =
-				&node->s.size[pc_size_order[i]];
+				&node->s.size[gpool_size_order[i]];
 
 			fprintf(f, "%-5u%-5s%10llu%10llu%10llu%10llu%10llu"
 				"%10llu%10llu\n", node->nid,
-				pc_size_name[pc_size_order[i]], z->total,
+				gpool_size_name[gpool_size_order[i]], z->total,
 				z->free, z->zero, z->zeroing, z->allocated,
 				z->reserved, z->split);
 		}

@@ -43,19 +43,19 @@ void stat_print(FILE *f, const struct pc_state *st, __u64 sel)
 
 		if (!(sel >> node->nid & 1))
 			continue;
-		for (k = 0; k < PC_NR_NODE_FIELDS; k++)
+		for (k = 0; k < GPOOL_NR_NODE_FIELDS; k++)
 			fprintf(f, "node%u.%s %llu\n", node->nid,
-				pc_node_fields[k].name,
-				pc_field_get(&node->s, &pc_node_fields[k]));
+				gpool_node_fields[k].name,
+				gpool_field_get(&node->s, &gpool_node_fields[k]));
 		for (i = 0; i < GPOOL_NR_SIZES; i++) {
-			int sz = pc_size_order[i];
+			int sz = gpool_size_order[i];
 
-			for (k = 0; k < PC_NR_SIZE_FIELDS; k++)
+			for (k = 0; k < GPOOL_NR_SIZE_FIELDS; k++)
 				fprintf(f, "node%u.%s.%s %llu\n", node->nid,
-					pc_size_name[sz],
-					pc_size_fields[k].name,
-					pc_field_get(&node->s.size[sz],
-						     &pc_size_fields[k]));
+					gpool_size_name[sz],
+					gpool_size_fields[k].name,
+					gpool_field_get(&node->s.size[sz],
+						     &gpool_size_fields[k]));
 		}
 	}
 }

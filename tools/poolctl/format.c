@@ -10,22 +10,6 @@
 #include "format.h"
 #include "parse.h"
 
-const char * const pc_size_name[GPOOL_NR_SIZES] = {
-	[GPOOL_SIZE_4K] = "4K",
-	[GPOOL_SIZE_2M] = "2M",
-	[GPOOL_SIZE_1G] = "1G",
-};
-
-const unsigned int pc_size_shift[GPOOL_NR_SIZES] = {
-	[GPOOL_SIZE_4K] = GPOOL_FOLIO_SHIFT_4K,
-	[GPOOL_SIZE_2M] = GPOOL_FOLIO_SHIFT_2M,
-	[GPOOL_SIZE_1G] = GPOOL_FOLIO_SHIFT_1G,
-};
-
-const int pc_size_order[GPOOL_NR_SIZES] = {
-	GPOOL_SIZE_1G, GPOOL_SIZE_2M, GPOOL_SIZE_4K,
-};
-
 const char *fmt_size(char buf[FMT_SIZE_LEN], __u64 bytes)
 {
 	static const char units[] = "KMGTPE";
@@ -106,15 +90,12 @@ const char *fmt_numa_mode(char buf[FMT_SIZE_LEN], __u32 mode)
 
 const char *fmt_folio_shift(char buf[FMT_SIZE_LEN], __u32 shift)
 {
-	int i;
+	int i = gpool_size_of_shift(shift);
 
-	for (i = 0; i < GPOOL_NR_SIZES; i++) {
-		if (pc_size_shift[i] == shift) {
-			snprintf(buf, FMT_SIZE_LEN, "%s", pc_size_name[i]);
-			return buf;
-		}
-	}
-	snprintf(buf, FMT_SIZE_LEN, "shift%u", shift);
+	if (i >= 0)
+		snprintf(buf, FMT_SIZE_LEN, "%s", gpool_size_name[i]);
+	else
+		snprintf(buf, FMT_SIZE_LEN, "shift%u", shift);
 	return buf;
 }
 

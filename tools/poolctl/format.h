@@ -10,11 +10,8 @@
 #include <stddef.h>
 #include <linux/gpool.h>
 
-/* The unit sizes, indexed by GPOOL_SIZE_*. */
-extern const char * const pc_size_name[GPOOL_NR_SIZES];
-extern const unsigned int pc_size_shift[GPOOL_NR_SIZES];
-/* GPOOL_SIZE_* in display order: 1G, 2M, 4K, as under sysfs node<N>/. */
-extern const int pc_size_order[GPOOL_NR_SIZES];
+/* The unit sizes: gpool_size_name[] and the rest of libgpool's table. */
+#include "libgpool.h"
 
 #define FMT_SIZE_LEN	24
 /**
@@ -42,12 +39,6 @@ const char *fmt_folio_shift(char buf[FMT_SIZE_LEN], __u32 shift);
 #define FMT_COMM_LEN	17
 /* A task name, NUL-terminated within 16 bytes, non-printable bytes as '?'. */
 const char *fmt_comm(char buf[FMT_COMM_LEN], const char comm[16]);
-
-/* The size of one unit of size index @i (GPOOL_SIZE_*), in bytes. */
-static inline __u64 pc_unit_bytes(int i)
-{
-	return 1ULL << pc_size_shift[i];
-}
 
 /* What to do when /dev/gpool cannot be opened with errno @err. */
 const char *explain_open(int err);

@@ -5,45 +5,16 @@
  * Strict on purpose: an administrator who types "1.5G", "1GB" or "0-" gets
  * an error and a reason, never a silent guess.  No locale, no strtoull()
  * (which accepts leading blanks, a sign and wraps "-1" to 2^64 - 1).
+ * Digits are read by libgpool's gpool_parse_decimal(), which also parses
+ * the numbers of sysfs (gpool_parse_u64()).
  */
 #include <errno.h>
 #include <string.h>
 
+#include "libgpool.h"
 #include "parse.h"
 
 #define U64_MAX_VAL	(~0ULL)
-
-static bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-/*
- * Read the decimal digits at *sp into *val and advance *sp past them.
- * Return 0, -EINVAL if there is no digit, -ERANGE if the number does not
- * fit in 64 bits (all the digits are consumed either way).
- */
-static int take_decimal(const char **sp, __u64 *val)
-{
-	const char *s = *sp;
-	__u64 v = 0;
-	int ret = 0;
-
-	if (!is_digit(*s))
-		return -EINVAL;
-	for (; is_digit(*s); s++) {
-		unsigned int d = *s - '0';
-
-		if (v > (U64_MAX_VAL - d) / 10)
-			ret = -ERANGE;
-		else
-			v = v * 10 + d;
-	}
-	*sp = s;
-	if (!ret)
-		*val = v;
-	return ret;
-}
 
 static int suffix_shift(char c)
 {
@@ -78,7 +49,7 @@ int parse_size(const char *s, __u64 *bytes, const char **why)
 		*why = "must not be negative";
 		return -EINVAL;
 	}
-	ret = take_decimal(&s, &v);
+	ret = gpool_parse_decimal(&s, &v);
 	if (ret == -EINVAL) {
 		*why = "not a number (e.g. 4G, 512M, 2097152)";
 		return ret;
@@ -111,7 +82,7 @@ int parse_node(const char *s, unsigned int *node, const char **why)
 		*why = "empty node number";
 		return -EINVAL;
 	}
-	ret = take_decimal(&s, &v);
+	ret = gpool_parse_decimal(&s, &v);
 	if (ret == -EINVAL || *s) {
 		*why = "not a node number (0 to 63)";
 		return -EINVAL;
@@ -130,7 +101,7 @@ static int take_node(const char **sp, unsigned int *node, const char **why)
 	__u64 v;
 	int ret;
 
-	ret = take_decimal(sp, &v);
+	ret = gpool_parse_decimal(sp, &v);
 	if (ret == -EINVAL) {
 		if (!**sp || **sp == ',')
 			*why = "missing node number";
@@ -218,22 +189,4 @@ int parse_bool(const char *s, bool *val, const char **why)
 	}
 	*why = "not on or off";
 	return -EINVAL;
-}
-
-int parse_u64(const char *s, __u64 *val, const char **why)
-{
-	__u64 v;
-	int ret;
-
-	ret = take_decimal(&s, &v);
-	if (ret == -EINVAL || (*s && strcmp(s, "\n"))) {
-		*why = "not a decimal number";
-		return -EINVAL;
-	}
-	if (ret == -ERANGE) {
-		*why = "number too large for 64 bits";
-		return ret;
-	}
-	*val = v;
-	return 0;
 }

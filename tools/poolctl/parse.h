@@ -15,12 +15,14 @@
 #include <stdbool.h>
 #include <linux/types.h>
 
+#include "libgpool.h"
+
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #endif
 
 /* Nodes are 0 to 63: every node mask of the uAPI is a __u64. */
-#define PC_MAX_NODES	64
+#define PC_MAX_NODES	GPOOL_MAX_NODES
 
 /**
  * parse_size() - a size in bytes: decimal digits, then an optional binary
@@ -54,10 +56,6 @@ int parse_nodelist(const char *s, struct nodelist *nl, const char **why);
 /* parse_bool() - on/off, 1/0, yes/no, y/n, true/false, enable(d)/disable(d). */
 int parse_bool(const char *s, bool *val, const char **why);
 
-/*
- * parse_u64() - a plain decimal number as sysfs prints it: digits, at most
- * one trailing newline.
- */
-int parse_u64(const char *s, __u64 *val, const char **why);
+/* Numbers as sysfs prints them: gpool_parse_u64() of libgpool.h. */
 
 #endif /* POOLCTL_PARSE_H */

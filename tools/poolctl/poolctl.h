@@ -5,7 +5,8 @@
  *
  * Layers, bottom up:
  *   parse.c, format.c, json.c   pure parsing and formatting
- *   state.c                     /dev/gpool ioctls and the sysfs fallback
+ *   state.c                     the pool, through libgpool: /dev/gpool or
+ *                               the sysfs fallback
  *   report.c                    output shared by several commands
  *   cmd_*.c                     one file per command group
  *   poolctl.c                   main, global options, the command table
@@ -16,6 +17,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <linux/gpool.h>
+
+#include "libgpool.h"
 
 #include "format.h"
 #include "json.h"
@@ -91,41 +94,11 @@ struct pc_state {
 	struct pc_node node[PC_MAX_NODES];
 };
 
-/* A named __u64 counter of a struct: the sysfs file name and the offset. */
-struct pc_field {
-	const char *name;
-	unsigned int offset;
-};
-
-#define PC_NR_NODE_FIELDS	3
-#define PC_NR_SIZE_FIELDS	9
-/* nr_pages, bad_pages, poison_pending of struct gpool_node_stats_args. */
-extern const struct pc_field pc_node_fields[PC_NR_NODE_FIELDS];
-/* total ... nr_merges of struct gpool_size_stats, in sysfs's order. */
-extern const struct pc_field pc_size_fields[PC_NR_SIZE_FIELDS];
-
-static inline __u64 pc_field_get(const void *base, const struct pc_field *f)
-{
-	return *(const __u64 *)((const char *)base + f->offset);
-}
-
 /*
- * The ioctl system call; the host tests replace it to play the kernel.
- * Returns 0 or -errno.
+ * Reading the pool (state.c) goes through libgpool (libgpool.h): the
+ * control file's ioctls, gpool_ioctl() that the host tests replace, the
+ * sysfs files, the counters' names and the unit sizes.
  */
-extern int (*pc_ioctl)(int fd, unsigned long req, void *arg);
-
-/* Open the control file read-only or read-write: an fd or -errno. */
-int pc_open(const struct poolctl *pc, bool write);
-/* GPOOL_IOC_INFO: 0 or -errno. */
-int pc_info(int fd, struct gpool_info_args *info);
-/* GPOOL_IOC_NODE_STATS of @node: 0 or -errno. */
-int pc_node_stats(int fd, unsigned int node, struct gpool_node_stats_args *s);
-/*
- * GPOOL_IOC_LIST_FILES: every file, in a malloc()ed array the caller
- * frees (NULL when there are none).  0 or -errno.
- */
-int pc_list_files(int fd, struct gpool_file_info **files, unsigned int *nr);
 
 /* Read @st through the control file: 0 or -errno. */
 int pc_load_dev(int fd, struct pc_state *st);
@@ -145,20 +118,6 @@ int pc_load_select(const struct poolctl *pc, const char *cmd, const char *arg,
 		   struct pc_state *st, __u64 *sel);
 /* Tell on stderr that @st came from sysfs, if it did. */
 void pc_note_source(const struct poolctl *pc, const struct pc_state *st);
-
-/* A node's counters in bytes. */
-struct pc_bytes {
-	__u64 total;		/* nr_pages */
-	__u64 free;		/* free + zeroing units */
-	__u64 zero;		/* of free, known zero */
-	__u64 zeroing;		/* of free, being zeroed */
-	__u64 reserved;		/* promised to files, counted in free */
-	__u64 allocated;	/* held by files */
-	__u64 bad;		/* bad_pages */
-	__u64 poison;		/* poison_pending */
-};
-
-void pc_node_bytes(const struct gpool_node_stats_args *s, struct pc_bytes *b);
 
 /* report.c: show --json and stat --json, the nodes of @sel. */
 void report_json(FILE *f, const struct pc_state *st, __u64 sel);

@@ -25,15 +25,15 @@ static void json_opt_bool(struct json *j, const struct pc_state *st,
 
 static void report_json_node(struct json *j, const struct pc_node *node)
 {
-	struct pc_bytes b;
+	struct gpool_bytes b;
 	int i, f;
 
-	pc_node_bytes(&node->s, &b);
+	gpool_node_bytes(&node->s, &b);
 	json_open(j, NULL, '{');
 	json_u64(j, "node", node->nid);
-	for (f = 0; f < PC_NR_NODE_FIELDS; f++)
-		json_u64(j, pc_node_fields[f].name,
-			 pc_field_get(&node->s, &pc_node_fields[f]));
+	for (f = 0; f < GPOOL_NR_NODE_FIELDS; f++)
+		json_u64(j, gpool_node_fields[f].name,
+			 gpool_field_get(&node->s, &gpool_node_fields[f]));
 
 	json_open(j, "bytes", '{');
 	json_u64(j, "total", b.total);
@@ -48,13 +48,13 @@ static void report_json_node(struct json *j, const struct pc_node *node)
 
 	json_open(j, "sizes", '{');
 	for (i = 0; i < GPOOL_NR_SIZES; i++) {
-		int sz = pc_size_order[i];
+		int sz = gpool_size_order[i];
 
-		json_open(j, pc_size_name[sz], '{');
-		for (f = 0; f < PC_NR_SIZE_FIELDS; f++)
-			json_u64(j, pc_size_fields[f].name,
-				 pc_field_get(&node->s.size[sz],
-					      &pc_size_fields[f]));
+		json_open(j, gpool_size_name[sz], '{');
+		for (f = 0; f < GPOOL_NR_SIZE_FIELDS; f++)
+			json_u64(j, gpool_size_fields[f].name,
+				 gpool_field_get(&node->s.size[sz],
+					      &gpool_size_fields[f]));
 		json_close(j, '{');
 	}
 	json_close(j, '{');

@@ -76,7 +76,7 @@ static void fuzz_other(const char *s)
 	__u64 v = 0x5a5a;
 	bool b;
 
-	if (parse_u64(s, &v, &why))
+	if (gpool_parse_u64(s, &v, &why))
 		CHECK(v == 0x5a5a && why);
 	else
 		CHECK(!parse_size(s, &v, &why) || strchr(s, '\n'));

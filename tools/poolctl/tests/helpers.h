@@ -296,9 +296,9 @@ static inline void fake_node_stats(unsigned int node,
 	s->bad_pages = node;
 	s->poison_pending = 2 * node;
 	for (i = 0; i < GPOOL_NR_SIZES; i++)
-		for (f = 0; f < PC_NR_SIZE_FIELDS; f++)
+		for (f = 0; f < GPOOL_NR_SIZE_FIELDS; f++)
 			*(__u64 *)((char *)&s->size[i] +
-				   pc_size_fields[f].offset) =
+				   gpool_size_fields[f].offset) =
 				fake_size_value(node, i, f);
 }
 
@@ -324,17 +324,17 @@ static inline void fake_sysfs(const char *root, const char *mode,
 		char path[64];
 
 		fake_node_stats(n, &s);
-		for (f = 0; f < PC_NR_NODE_FIELDS; f++) {
+		for (f = 0; f < GPOOL_NR_NODE_FIELDS; f++) {
 			snprintf(path, sizeof(path), "node%u/%s", n,
-				 pc_node_fields[f].name);
+				 gpool_node_fields[f].name);
 			put_file(root, path, "%llu\n",
-				 pc_field_get(&s, &pc_node_fields[f]));
+				 gpool_field_get(&s, &gpool_node_fields[f]));
 		}
 		for (i = 0; i < GPOOL_NR_SIZES; i++) {
-			for (f = 0; f < PC_NR_SIZE_FIELDS; f++) {
+			for (f = 0; f < GPOOL_NR_SIZE_FIELDS; f++) {
 				snprintf(path, sizeof(path), "node%u/%s/%s", n,
-					 pc_size_name[i],
-					 pc_size_fields[f].name);
+					 gpool_size_name[i],
+					 gpool_size_fields[f].name);
 				put_file(root, path, "%llu\n",
 					 fake_size_value(n, i, f));
 			}

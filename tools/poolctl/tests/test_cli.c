@@ -182,7 +182,7 @@ static void mock_init(void)
 		mock.info.nr_pages += mock.node[n].nr_pages;
 	}
 	mock.info.nr_boot_pages = mock.info.nr_pages;
-	pc_ioctl = mock_ioctl;
+	gpool_ioctl = mock_ioctl;
 }
 
 /* ---- through sysfs ---- */
@@ -256,11 +256,11 @@ TEST_F(sysfs, stat_equals_the_files)
 			 2 * n);
 		EXPECT_HAS(r.out, line);
 		for (i = 0; i < GPOOL_NR_SIZES; i++) {
-			for (f = 0; f < PC_NR_SIZE_FIELDS; f++) {
+			for (f = 0; f < GPOOL_NR_SIZE_FIELDS; f++) {
 				snprintf(line, sizeof(line),
 					 "node%u.%s.%s %llu\n", n,
-					 pc_size_name[i],
-					 pc_size_fields[f].name,
+					 gpool_size_name[i],
+					 gpool_size_fields[f].name,
 					 fake_size_value(n, i, f));
 				EXPECT_HAS(r.out, line);
 			}

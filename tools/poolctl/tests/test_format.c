@@ -115,11 +115,11 @@ TEST(names)
 	/* Not NUL-terminated within 16 bytes: all 16, then NUL. */
 	ASSERT_STREQ("qemu???xabcdefgh", fmt_comm(comm, raw));
 	ASSERT_STREQ("qemu", fmt_comm(comm, "qemu\0\0\0\0\0\0\0\0\0\0\0"));
-	ASSERT_EQ(4096, pc_unit_bytes(GPOOL_SIZE_4K));
-	ASSERT_EQ(2 * MiB, pc_unit_bytes(GPOOL_SIZE_2M));
-	ASSERT_EQ(GiB, pc_unit_bytes(GPOOL_SIZE_1G));
-	ASSERT_STREQ("1G", pc_size_name[pc_size_order[0]]);
-	ASSERT_STREQ("4K", pc_size_name[pc_size_order[2]]);
+	ASSERT_EQ(4096, gpool_size_bytes[GPOOL_SIZE_4K]);
+	ASSERT_EQ(2 * MiB, gpool_size_bytes[GPOOL_SIZE_2M]);
+	ASSERT_EQ(GiB, gpool_size_bytes[GPOOL_SIZE_1G]);
+	ASSERT_STREQ("1G", gpool_size_name[gpool_size_order[0]]);
+	ASSERT_STREQ("4K", gpool_size_name[gpool_size_order[2]]);
 }
 
 #define EXPECT_HAS(hay, needle) \
@@ -283,10 +283,10 @@ static void two_nodes(struct pc_state *st)
 TEST(node_bytes)
 {
 	struct pc_state st;
-	struct pc_bytes b;
+	struct gpool_bytes b;
 
 	two_nodes(&st);
-	pc_node_bytes(&st.node[0].s, &b);
+	gpool_node_bytes(&st.node[0].s, &b);
 	ASSERT_EQ(3 * GiB, b.total);
 	/* free 1G + (54 free + 10 zeroing) 2M */
 	ASSERT_EQ(GiB + 64 * 2 * MiB, b.free);
@@ -295,7 +295,7 @@ TEST(node_bytes)
 	ASSERT_EQ(GiB, b.reserved);
 	ASSERT_EQ(GiB + 448 * 2 * MiB, b.allocated);
 	ASSERT_EQ(0, b.bad);
-	pc_node_bytes(&st.node[1].s, &b);
+	gpool_node_bytes(&st.node[1].s, &b);
 	ASSERT_EQ(3 * 4096, b.bad);
 	ASSERT_EQ(4096, b.poison);
 }

@@ -270,20 +270,20 @@ TEST(u64_sysfs_values)
 	const char *why = NULL;
 	__u64 v = 7;
 
-	ASSERT_EQ(0, parse_u64("0\n", &v, &why));
+	ASSERT_EQ(0, gpool_parse_u64("0\n", &v, &why));
 	ASSERT_EQ(0, v);
-	ASSERT_EQ(0, parse_u64("42", &v, &why));
+	ASSERT_EQ(0, gpool_parse_u64("42", &v, &why));
 	ASSERT_EQ(42, v);
-	ASSERT_EQ(0, parse_u64("18446744073709551615\n", &v, &why));
+	ASSERT_EQ(0, gpool_parse_u64("18446744073709551615\n", &v, &why));
 	ASSERT_EQ(~0ULL, v);
 	v = 7;
-	ASSERT_EQ(-ERANGE, parse_u64("18446744073709551616", &v, &why));
-	ASSERT_EQ(-EINVAL, parse_u64("", &v, &why));
-	ASSERT_EQ(-EINVAL, parse_u64("\n", &v, &why));
-	ASSERT_EQ(-EINVAL, parse_u64("1\n\n", &v, &why));
-	ASSERT_EQ(-EINVAL, parse_u64("1G", &v, &why));
-	ASSERT_EQ(-EINVAL, parse_u64("-1", &v, &why));
-	ASSERT_EQ(-EINVAL, parse_u64(" 1", &v, &why));
+	ASSERT_EQ(-ERANGE, gpool_parse_u64("18446744073709551616", &v, &why));
+	ASSERT_EQ(-EINVAL, gpool_parse_u64("", &v, &why));
+	ASSERT_EQ(-EINVAL, gpool_parse_u64("\n", &v, &why));
+	ASSERT_EQ(-EINVAL, gpool_parse_u64("1\n\n", &v, &why));
+	ASSERT_EQ(-EINVAL, gpool_parse_u64("1G", &v, &why));
+	ASSERT_EQ(-EINVAL, gpool_parse_u64("-1", &v, &why));
+	ASSERT_EQ(-EINVAL, gpool_parse_u64(" 1", &v, &why));
 	ASSERT_EQ(7, v);
 }
 
