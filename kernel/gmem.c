@@ -38,6 +38,7 @@
 #include <linux/cred.h>
 #include <linux/export.h>
 #include <linux/gpool.h>
+#include <linux/kvm_gmem_backend.h>
 #include <linux/llist.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
@@ -93,9 +94,12 @@ struct gpool_file {
 	 */
 	struct llist_head poison_pending;
 	struct work_struct poison_work;
-	/* Reaches KVM's mappings of the file (set by guest_memfd.c). */
-	const struct gpool_mapper *mapper;
-	void *mapper_data;
+	/*
+	 * What guest_memfd.c knows the file by: the ops, and the mapper that
+	 * reaches KVM's mappings (set by guest_memfd.c at creation, with
+	 * smp_store_release(); see gpool_file_mapper()).
+	 */
+	struct kvm_gmem_backend backend;
 	/*
 	 * What the file holds, for GPOOL_IOC_LIST_FILES: units by size
 	 * (GPOOL_SIZE_*) and bytes by node.  Written under @lock, read
@@ -115,6 +119,13 @@ struct gpool_file {
 	u32 numa_mode;
 	u64 numa_nodes;
 };
+
+/* KVM's mappings of @gf, once guest_memfd.c has attached them. */
+static const struct kvm_gmem_mapper *gpool_file_mapper(struct gpool_file *gf)
+{
+	/* Pairs with the store of guest_memfd.c: the mapper's data is set. */
+	return smp_load_acquire(&gf->backend.mapper);
+}
 
 /* GPOOL_SIZE_* of a unit of @order. */
 static unsigned int gpool_size_of(unsigned int order)
@@ -479,7 +490,6 @@ int gpool_file_get_pfn(struct gpool_file *gf, pgoff_t index, u64 gfn,
 		*max_order = order;
 	return 0;
 }
-EXPORT_SYMBOL_GPL(gpool_file_get_pfn);
 
 int gpool_file_allocate(struct gpool_file *gf, pgoff_t start, pgoff_t end,
 			pgoff_t *merged_start, pgoff_t *merged_end)
@@ -519,7 +529,6 @@ int gpool_file_allocate(struct gpool_file *gf, pgoff_t start, pgoff_t end,
 	*merged_end = first == ULONG_MAX ? first : last;
 	return ret;
 }
-EXPORT_SYMBOL_GPL(gpool_file_allocate);
 
 /* Turn a CHUNK_2M into a CHUNK_4K; the pool units must already be 4K. */
 static void gpool_chunk_to_4k(struct gpool_file *gf, struct gpool_chunk *c,
@@ -654,7 +663,7 @@ static void gpool_file_unpoison(struct gpool_file *gf, pgoff_t start,
  */
 int gpool_file_punch(struct gpool_file *gf, pgoff_t start, pgoff_t end)
 {
-	const struct gpool_mapper *mapper;
+	const struct kvm_gmem_mapper *mapper;
 	pgoff_t ci, i, s, e, span_start, span_end;
 	int ret = 0;
 
@@ -662,12 +671,13 @@ int gpool_file_punch(struct gpool_file *gf, pgoff_t start, pgoff_t end)
 	if (start >= end)
 		return 0;
 	mutex_lock(&gf->lock);
-	mapper = gf->mapper;
+	mapper = gpool_file_mapper(gf);
 	span_start = start;
 	span_end = end;
 	gpool_unit_span(gf, &span_start, &span_end);
 	if (mapper)
-		mapper->invalidate_begin(gf->mapper_data, span_start, span_end);
+		mapper->invalidate_begin(gf->backend.mapper_data, span_start,
+					 span_end);
 	for (ci = start / CHUNK_PAGES; ci * CHUNK_PAGES < end; ci++) {
 		struct gpool_chunk *c = &gf->chunks[ci];
 		pgoff_t cstart = ci * CHUNK_PAGES;
@@ -734,13 +744,13 @@ int gpool_file_punch(struct gpool_file *gf, pgoff_t start, pgoff_t end)
 		cond_resched();
 	}
 	if (mapper)
-		mapper->invalidate_end(gf->mapper_data, span_start, span_end);
+		mapper->invalidate_end(gf->backend.mapper_data, span_start,
+				       span_end);
 	mutex_unlock(&gf->lock);
 	/* Freed memory is dirty: have it cleared before anyone needs it. */
 	gpool_zero_kick();
 	return ret;
 }
-EXPORT_SYMBOL_GPL(gpool_file_punch);
 
 /* The page of @gf that @pfn backs, or -1; the file's lock held. */
 static long gpool_file_find(struct gpool_file *gf, u64 pfn)
@@ -795,8 +805,10 @@ static bool gpool_file_mark_poison(struct gpool_file *gf, u64 pfn,
 
 static void gpool_file_zap(struct gpool_file *gf, pgoff_t start, pgoff_t end)
 {
-	if (gf->mapper)
-		gf->mapper->zap(gf->mapper_data, start, end);
+	const struct kvm_gmem_mapper *mapper = gpool_file_mapper(gf);
+
+	if (mapper)
+		mapper->zap(gf->backend.mapper_data, start, end);
 }
 
 /* A bad frame for a file that was busy when memory failure asked it. */
@@ -1052,7 +1064,6 @@ err_free_gf:
 	kfree(gf);
 	return ERR_PTR(ret);
 }
-EXPORT_SYMBOL_GPL(gpool_file_create);
 
 /* Give every unit back to the pool and free the file's backing. */
 void gpool_file_destroy(struct gpool_file *gf)
@@ -1065,7 +1076,7 @@ void gpool_file_destroy(struct gpool_file *gf)
 	put_pid(gf->pid);
 
 	/* KVM dropped every mapping and binding of the file already. */
-	gf->mapper = NULL;
+	WRITE_ONCE(gf->backend.mapper, NULL);
 	gpool_file_punch(gf, 0, gf->nr_pages);
 	xa_destroy(&gf->poison);
 	WARN_ON_ONCE(gpool_owner_destroy(gf->owner));
@@ -1073,7 +1084,82 @@ void gpool_file_destroy(struct gpool_file *gf)
 	kvfree(gf->chunks);
 	kfree(gf);
 }
-EXPORT_SYMBOL_GPL(gpool_file_destroy);
+
+/*
+ * The backend of a pool-backed guest_memfd (<linux/kvm_gmem_backend.h>):
+ * guest_memfd.c calls these through gpool_gmem_ops.
+ */
+static struct gpool_file *gpool_backend_file(struct kvm_gmem_backend *backend)
+{
+	return container_of(backend, struct gpool_file, backend);
+}
+
+static int gpool_gmem_get_pfn(struct kvm_gmem_backend *backend, pgoff_t index,
+			      gfn_t gfn, kvm_pfn_t *pfn, int *max_order)
+{
+	u64 frame;
+	int ret;
+
+	ret = gpool_file_get_pfn(gpool_backend_file(backend), index, gfn,
+				 &frame, max_order);
+	if (!ret)
+		*pfn = frame;
+	return ret;
+}
+
+/*
+ * Allocating can merge units that were split for a conversion back into
+ * 2M or 1G ones.  The memory does not move, but KVM still maps it with
+ * small SPTEs: invalidate the merged range, so that the next guest access
+ * maps it as one huge page.
+ */
+static long gpool_gmem_allocate(struct kvm_gmem_backend *backend,
+				pgoff_t start, pgoff_t end)
+{
+	struct gpool_file *gf = gpool_backend_file(backend);
+	const struct kvm_gmem_mapper *mapper = gpool_file_mapper(gf);
+	pgoff_t merged_start, merged_end;
+	int ret;
+
+	ret = gpool_file_allocate(gf, start, end, &merged_start, &merged_end);
+	if (mapper && merged_start < merged_end) {
+		mapper->invalidate_begin(backend->mapper_data, merged_start,
+					 merged_end);
+		mapper->invalidate_end(backend->mapper_data, merged_start,
+				       merged_end);
+	}
+	return ret;
+}
+
+static long gpool_gmem_punch(struct kvm_gmem_backend *backend, pgoff_t start,
+			     pgoff_t end)
+{
+	return gpool_file_punch(gpool_backend_file(backend), start, end);
+}
+
+static void gpool_gmem_release(struct kvm_gmem_backend *backend)
+{
+	gpool_file_destroy(gpool_backend_file(backend));
+}
+
+static const struct kvm_gmem_backend_ops gpool_gmem_ops = {
+	.get_pfn	= gpool_gmem_get_pfn,
+	.allocate	= gpool_gmem_allocate,
+	.punch		= gpool_gmem_punch,
+	.release	= gpool_gmem_release,
+};
+
+struct kvm_gmem_backend *
+gpool_gmem_create(const struct gpool_create_guest_memfd *args)
+{
+	struct gpool_file *gf = gpool_file_create(args);
+
+	if (IS_ERR(gf))
+		return ERR_CAST(gf);
+	gf->backend.ops = &gpool_gmem_ops;
+	return &gf->backend;
+}
+EXPORT_SYMBOL_GPL(gpool_gmem_create);
 
 unsigned int gpool_files_count(void)
 {
@@ -1137,16 +1223,6 @@ int gpool_files_list(u32 room, struct gpool_file_info **infop, u32 *nr)
 	return 0;
 }
 
-void gpool_file_set_mapper(struct gpool_file *gf,
-			   const struct gpool_mapper *mapper, void *data)
-{
-	mutex_lock(&gf->lock);
-	gf->mapper = mapper;
-	gf->mapper_data = data;
-	mutex_unlock(&gf->lock);
-}
-EXPORT_SYMBOL_GPL(gpool_file_set_mapper);
-
 /*
  * Frame @pfn, allocated to some file, went bad: find the file and have it
  * remember the frame and drop KVM's mappings of its unit.
@@ -1186,6 +1262,15 @@ static void gpool_file_poison(u64 pfn)
 }
 
 #ifdef CONFIG_GPOOL_KUNIT_TEST
+/* For KUnit: a mapper of its own, as guest_memfd.c sets one. */
+void gpool_file_set_mapper(struct gpool_file *gf,
+			   const struct kvm_gmem_mapper *mapper, void *data)
+{
+	gf->backend.mapper_data = data;
+	/* As guest_memfd.c: the data before the mapper. */
+	smp_store_release(&gf->backend.mapper, mapper);
+}
+
 /* For KUnit: hold a file's lock, as a fault does while it clears a unit. */
 void gpool_file_test_lock(struct gpool_file *gf)
 {

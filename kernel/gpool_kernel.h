@@ -44,12 +44,29 @@ bool gpool_node_known(int nid);
 int gpool_grow(u64 node, u64 bytes);
 int gpool_shrink(u64 node, u64 bytes);
 
-/* gmem.c: the pool-backed files, for the control file and sysfs. */
+/*
+ * gmem.c: the pool-backed files.  guest_memfd.c reaches them through the
+ * backend ops (gpool_gmem_create()); KUnit and the rest of kernel/ call
+ * them directly.  Indexes are in 4 KiB pages of the file.
+ */
+struct gpool_create_guest_memfd;
+struct gpool_file;
+struct kvm_gmem_mapper;
+struct gpool_file *gpool_file_create(const struct gpool_create_guest_memfd *args);
+void gpool_file_destroy(struct gpool_file *gf);
+int gpool_file_get_pfn(struct gpool_file *gf, pgoff_t index, u64 gfn,
+		       u64 *pfn, int *max_order);
+int gpool_file_allocate(struct gpool_file *gf, pgoff_t start, pgoff_t end,
+			pgoff_t *merged_start, pgoff_t *merged_end);
+int gpool_file_punch(struct gpool_file *gf, pgoff_t start, pgoff_t end);
+
+/* gmem.c: the files, for the control file and sysfs. */
 bool gpool_default_backing_on(void);
 unsigned int gpool_files_count(void);
 int gpool_files_list(u32 room, struct gpool_file_info **infop, u32 *nr);
 #ifdef CONFIG_GPOOL_KUNIT_TEST
-struct gpool_file;
+void gpool_file_set_mapper(struct gpool_file *gf,
+			   const struct kvm_gmem_mapper *mapper, void *data);
 void gpool_file_test_lock(struct gpool_file *gf);
 void gpool_file_test_unlock(struct gpool_file *gf);
 u64 *gpool_split_pages_alloc(void);

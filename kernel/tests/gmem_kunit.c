@@ -33,6 +33,7 @@
 #include <linux/delay.h>
 #include <linux/gpool.h>
 #include <linux/kthread.h>
+#include <linux/kvm_gmem_backend.h>
 #include <linux/mm.h>
 #include <linux/sizes.h>
 #include <uapi/linux/gpool.h>
@@ -543,7 +544,7 @@ static void gpool_gmem_test_regression_4k_after_bad_frame(struct kunit *test)
 	gpool_file_destroy(gf);
 }
 
-/* A gpool_mapper that records what a punch invalidates, and when. */
+/* A mapper that records what a punch invalidates, and when. */
 struct gmem_inval {
 	struct gpool_file *gf;
 	pgoff_t start, end;		/* of the last invalidate_begin */
@@ -577,7 +578,7 @@ static void gmem_inval_zap(void *data, pgoff_t start, pgoff_t end)
 {
 }
 
-static const struct gpool_mapper gmem_inval_mapper = {
+static const struct kvm_gmem_mapper gmem_inval_mapper = {
 	.invalidate_begin = gmem_inval_begin,
 	.invalidate_end = gmem_inval_end,
 	.zap = gmem_inval_zap,
