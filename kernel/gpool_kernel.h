@@ -69,7 +69,6 @@ void gpool_file_set_mapper(struct gpool_file *gf,
 			   const struct kvm_gmem_mapper *mapper, void *data);
 void gpool_file_test_lock(struct gpool_file *gf);
 void gpool_file_test_unlock(struct gpool_file *gf);
-u64 *gpool_split_pages_alloc(void);
 void *gpool_piece_alloc(size_t size);
 void gpool_block_leaving(u64 pfn, u64 nr_pages);
 void gpool_test_newest_piece(u64 *pfn, u64 *nr_pages);

@@ -123,6 +123,7 @@ out:
 	unit->order = gpool_lvl_order(lvl);
 	unit->nid = node->nid;
 	unit->flags = zero ? GPOOL_UNIT_ZERO : 0;
+	unit->owner = owner->id;
 }
 
 /* Allocation failed for lack of capacity: is it only out for zeroing? */

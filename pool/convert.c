@@ -34,6 +34,19 @@ static int gpool_unit_lvl(const struct gpool_loc *loc)
 }
 
 /*
+ * Who holds the allocated unit of level @lvl at @loc, if the pool knows:
+ * a 4K frame marked in aux is some owner's other than the child's primary.
+ */
+static u32 gpool_unit_owner(const struct gpool_loc *loc, int lvl)
+{
+	if (lvl == GPOOL_LVL_1G)
+		return loc->sec->owner;
+	if (lvl == GPOOL_LVL_4K && test_bit(loc->idx, loc->blk->frames->aux))
+		return GPOOL_OWNER_NONE;
+	return gpool_blk_owner(loc->sec, loc->blk);
+}
+
+/*
  * The allocated unit at @loc must exist and be @id's.
  * Return: its level, -ENOENT or -EPERM.
  */
@@ -278,6 +291,7 @@ int gpool_query(struct gpool *pool, u64 pfn, struct gpool_unit *unit)
 		unit->pfn = ALIGN_DOWN(pfn, 1ULL << unit->order);
 		unit->nid = loc.node->nid;
 		unit->flags = 0;
+		unit->owner = gpool_unit_owner(&loc, lvl);
 	}
 	spin_unlock(&loc.node->lock);
 out_unlock_ranges:

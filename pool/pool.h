@@ -86,12 +86,17 @@ struct gpool_policy {
  * @nid: node the frames belong to.
  * @flags: %GPOOL_UNIT_ZERO or 0.  Without %GPOOL_UNIT_ZERO the caller must
  *	clear the frames before anyone else sees them.
+ * @owner: gpool_query() only: the gpool_owner_id() of the owner holding
+ *	the unit, or 0 if the pool does not know which one (a 4K frame of a
+ *	2M child several owners hold frames of, held by one of those that
+ *	took its frames later).
  */
 struct gpool_unit {
 	u64 pfn;
 	unsigned int order;
 	int nid;
 	unsigned int flags;
+	u32 owner;
 };
 
 /**
@@ -202,6 +207,14 @@ int gpool_add_range(struct gpool *pool, int nid, u64 start_pfn, u64 nr_pages,
  * honour the reservations made on it.
  */
 int gpool_remove_range(struct gpool *pool, u64 start_pfn, u64 nr_pages);
+
+/**
+ * gpool_owner_id() - the number gpool_query() names an owner by
+ * @owner: the owner.
+ *
+ * Return: a number no other live owner of the pool has; never 0.
+ */
+u32 gpool_owner_id(const struct gpool_owner *owner);
 
 /**
  * gpool_owner_create() - create an owner (one per guest_memfd file)
@@ -337,7 +350,7 @@ int gpool_merge(struct gpool_owner *owner, u64 pfn, unsigned int order,
  * gpool_query() - look up the allocated unit containing a frame
  * @pool: the pool.
  * @pfn: any frame of the unit.
- * @unit: filled in with the unit's first pfn, order and node.
+ * @unit: filled in with the unit's first pfn, order, node and owner.
  *
  * Constant time apart from a binary search over the pool's ranges.
  *

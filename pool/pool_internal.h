@@ -30,5 +30,6 @@
 #include <linux/types.h>
 #include <asm/barrier.h>
 #include <asm/page.h>
+#include <kunit/static_stub.h>
 
 #endif /* __GPOOL_POOL_INTERNAL_H */

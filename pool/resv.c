@@ -223,6 +223,11 @@ void gpool_frame_lose(struct gpool_node *node, struct gpool_owner *owner,
 	gpool_held_drop(node, &owner->node[node->nid], GPOOL_LVL_4K);
 }
 
+u32 gpool_owner_id(const struct gpool_owner *owner)
+{
+	return owner->id;
+}
+
 struct gpool_owner *gpool_owner_create(struct gpool *pool,
 				       const struct gpool_policy *policy,
 				       unsigned int max_order)

@@ -39,6 +39,7 @@
 #include <uapi/linux/gpool.h>
 
 #include "../../pool/pool.h"
+#include "../../pool/table.h"
 #include "../gpool_kernel.h"
 
 /* kvm_gmem_supported_flags(): KVM's own, declared for virt/kvm only. */

@@ -1050,6 +1050,54 @@ static int case_query(struct gpool_test *t)
 	return 0;
 }
 
+/*
+ * gpool_query() names the owner of a unit (gpool_owner_id()), or 0 for a
+ * 4K frame that another owner took out of a child whose primary owner is
+ * someone else: the pool keeps one owner per child and one bit per frame.
+ */
+static int case_query_owner(struct gpool_test *t)
+{
+	struct gpool_owner *a = t_owner0(t), *b = t_owner0(t);
+	struct gpool_split_info si;
+	struct gpool_unit u, v, q;
+	u64 x;
+
+	if (!CHECK(a) || !CHECK(b) ||
+	    !CHECK(gpool_owner_id(a) != gpool_owner_id(b)) ||
+	    !CHECK(gpool_owner_id(a) && gpool_owner_id(b)) ||
+	    !CHECK_EQ(t_range(t, 0, BASE, PG_1G, 0), 0) ||
+	    !CHECK_EQ(gpool_alloc(a, GPOOL_ORDER_1G, &u), 0) ||
+	    !CHECK_EQ(u.owner, gpool_owner_id(a)) ||
+	    !CHECK_EQ(gpool_query(t->pool, u.pfn + 5, &q), 0) ||
+	    !CHECK_EQ(q.owner, gpool_owner_id(a)))
+		return -EIO;
+	x = u.pfn + PG_2M + 7;
+	if (!CHECK_EQ(gpool_split(a, x, 1, &si), 0) ||
+	    !CHECK_EQ(gpool_free(a, x, GPOOL_ORDER_4K), 0) ||
+	    !CHECK_EQ(gpool_query(t->pool, u.pfn, &q), 0) ||
+	    !CHECK_EQ(q.order, GPOOL_ORDER_2M) ||
+	    !CHECK_EQ(q.owner, gpool_owner_id(a)) ||
+	    !CHECK_EQ(gpool_query(t->pool, x + 1, &q), 0) ||
+	    !CHECK_EQ(q.owner, gpool_owner_id(a)) ||
+	    !CHECK_EQ(gpool_query(t->pool, x, &q), -ENOENT))
+		return -EIO;
+	/* The only free frame, a's promise dropped: b gets it. */
+	gpool_unreserve(a);
+	if (!CHECK_EQ(gpool_alloc(b, GPOOL_ORDER_4K, &v), 0) ||
+	    !CHECK_EQ(v.pfn, x) ||
+	    !CHECK_EQ(v.owner, gpool_owner_id(b)) ||
+	    !CHECK_EQ(gpool_query(t->pool, x, &q), 0) ||
+	    !CHECK_EQ(q.owner, 0) ||
+	    !CHECK_EQ(gpool_free(b, x, GPOOL_ORDER_4K), 0))
+		return -EIO;
+	gpool_unreserve(b);
+	if (!CHECK_EQ(gpool_alloc_exact(a, x, GPOOL_ORDER_4K, &v), 0) ||
+	    !CHECK_EQ(gpool_query(t->pool, x, &q), 0) ||
+	    !CHECK_EQ(q.owner, gpool_owner_id(a)))
+		return -EIO;
+	return 0;
+}
+
 const struct gpool_case gpool_cases[] = {
 	{ "range_add", case_range_add },
 	{ "range_bad_input", case_range_bad_input },
@@ -1073,6 +1121,7 @@ const struct gpool_case gpool_cases[] = {
 	{ "resv_gathers_smaller", case_resv_gathers_smaller },
 	{ "resv_waits_for_zeroer", case_resv_waits_for_zeroer },
 	{ "query", case_query },
+	{ "query_owner", case_query_owner },
 };
 
 const unsigned int gpool_nr_cases = ARRAY_SIZE(gpool_cases);

@@ -42,6 +42,7 @@ typedef long long s64;
 #define __GFP_ZERO		0x2u
 #define __GFP_NOWARN		0x4u
 #define GFP_KERNEL		(__GFP_DIRECT_RECLAIM)
+#define GFP_KERNEL_ACCOUNT	GFP_KERNEL	/* no memcg here */
 #define GFP_ATOMIC		0u
 #define GFP_NOWAIT		0u
 
@@ -64,6 +65,9 @@ typedef long long s64;
 #define smp_store_release(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELEASE)
 
 /* <linux/build_bug.h> */
+/* <kunit/static_stub.h>: KUnit stubs are the kernel's; tests/ inject faults. */
+#define KUNIT_STATIC_STUB_REDIRECT(fn, args...) ((void)(fn))
+
 #define BUILD_BUG_ON(c)		static_assert(!(c), #c)
 
 /* <linux/kernel.h>, <linux/align.h>, <linux/minmax.h> */
