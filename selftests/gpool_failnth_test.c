@@ -20,7 +20,9 @@
  *	refill		fallocate(KEEP_SIZE) of the punched range (merges);
  *	populate	the first fallocate(KEEP_SIZE) of a whole 2 MiB file,
  *			2M-folio and 4K-folio (chunk metadata);
- *	grow, shrink	GPOOL_IOC_GROW of 2 MiB and GPOOL_IOC_SHRINK of it
+ *	grow, shrink	GPOOL_IOC_GROW of 4 MiB and GPOOL_IOC_SHRINK of it
+ *			(two 2 MiB pieces: a failure on the second one
+ *			takes the first out again)
  *			(where INFO's GPOOL_INFO_F_CAN_RESIZE is set);
  *	list_files	GPOOL_IOC_LIST_FILES with three files open.
  *
@@ -773,23 +775,27 @@ static const struct fn_op populate_op = {
 	.undo = populate_undo,
 };
 
-/* GPOOL_IOC_GROW and GPOOL_IOC_SHRINK */
+/*
+ * GPOOL_IOC_GROW and GPOOL_IOC_SHRINK, of two pieces, so that a failure
+ * after the first piece is in the pool goes through GROW's rollback.
+ */
+#define GROW_BYTES	(2 * SZ_2M)
 
 static long call_grow(struct fn_env *e)
 {
-	int ret = resize(e->ctl_fd, GPOOL_IOC_GROW, e->grow_nid, SZ_2M);
+	int ret = resize(e->ctl_fd, GPOOL_IOC_GROW, e->grow_nid, GROW_BYTES);
 
 	if (!ret)
-		e->grown += SZ_2M;
+		e->grown += GROW_BYTES;
 	return ret;
 }
 
 static long call_shrink(struct fn_env *e)
 {
-	int ret = resize(e->ctl_fd, GPOOL_IOC_SHRINK, e->grow_nid, SZ_2M);
+	int ret = resize(e->ctl_fd, GPOOL_IOC_SHRINK, e->grow_nid, GROW_BYTES);
 
 	if (!ret)
-		e->grown -= SZ_2M;
+		e->grown -= GROW_BYTES;
 	return ret;
 }
 
@@ -797,7 +803,7 @@ static void do_grow(struct __test_metadata *_metadata, struct fn_env *e)
 {
 	int ret = call_grow(e);
 
-	ASSERT_EQ(0, ret) TH_LOG("GPOOL_IOC_GROW of 2 MiB on node %d: %s",
+	ASSERT_EQ(0, ret) TH_LOG("GPOOL_IOC_GROW of 4 MiB on node %d: %s",
 				 e->grow_nid, strerror(-ret));
 }
 
@@ -805,7 +811,7 @@ static void do_shrink(struct __test_metadata *_metadata, struct fn_env *e)
 {
 	int ret = call_shrink(e);
 
-	ASSERT_EQ(0, ret) TH_LOG("GPOOL_IOC_SHRINK of 2 MiB on node %d: %s",
+	ASSERT_EQ(0, ret) TH_LOG("GPOOL_IOC_SHRINK of 4 MiB on node %d: %s",
 				 e->grow_nid, strerror(-ret));
 }
 
