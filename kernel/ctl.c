@@ -18,6 +18,7 @@
  */
 #define pr_fmt(fmt) "gpool: " fmt
 
+#include <linux/build_bug.h>
 #include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/gpool.h>
@@ -30,9 +31,6 @@
 
 #include "../pool/pool.h"
 #include "gpool_kernel.h"
-
-/* GPOOL_SIZE_* index the pool's per-order counters. */
-static_assert(GPOOL_NR_SIZES == GPOOL_NR_ORDERS);
 
 #define gpool_ctl_zero(a)	(!memchr_inv((a), 0, sizeof(a)))
 
@@ -86,6 +84,12 @@ static long gpool_ctl_node_stats(void __user *uarg)
 	if (ret)
 		return ret;
 
+	/* The uAPI's size index is the pool's: args.size[i] is stats.lvl[i]. */
+	BUILD_BUG_ON(GPOOL_SIZE_4K != GPOOL_LVL_4K);
+	BUILD_BUG_ON(GPOOL_SIZE_2M != GPOOL_LVL_2M);
+	BUILD_BUG_ON(GPOOL_SIZE_1G != GPOOL_LVL_1G);
+	BUILD_BUG_ON(GPOOL_NR_SIZES != GPOOL_NR_LVLS);
+
 	memset(&args.nr_pages, 0, sizeof(args) -
 	       offsetof(struct gpool_node_stats_args, nr_pages));
 	args.nr_pages = stats.nr_pages;
@@ -93,7 +97,7 @@ static long gpool_ctl_node_stats(void __user *uarg)
 	args.poison_pending = stats.poison_pending;
 	for (i = 0; i < GPOOL_NR_SIZES; i++) {
 		struct gpool_size_stats *s = &args.size[i];
-		const struct gpool_order_stats *o = &stats.order[i];
+		const struct gpool_lvl_stats *o = &stats.lvl[i];
 
 		s->total = o->total;
 		s->free = o->free;

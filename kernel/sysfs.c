@@ -32,14 +32,16 @@
 #include "../pool/pool.h"
 #include "gpool_kernel.h"
 
-static const char * const gpool_size_names[GPOOL_NR_ORDERS] = {
-	"4K", "2M", "1G",
+static const char * const gpool_size_names[GPOOL_NR_LVLS] = {
+	[GPOOL_LVL_4K] = "4K",
+	[GPOOL_LVL_2M] = "2M",
+	[GPOOL_LVL_1G] = "1G",
 };
 
 struct gpool_sysfs_node {
 	int nid;
 	struct kobject *kobj;
-	struct kobject *size_kobj[GPOOL_NR_ORDERS];
+	struct kobject *size_kobj[GPOOL_NR_LVLS];
 };
 
 static struct kobject *gpool_kobj;
@@ -55,7 +57,7 @@ static struct gpool_sysfs_node *gpool_sysfs_lookup(struct kobject *kobj,
 {
 	/* Pairs with the release in __gpool_sysfs_add_node(). */
 	int nr = smp_load_acquire(&gpool_sysfs_nr_nodes);
-	int i, o;
+	int i, l;
 
 	for (i = 0; i < nr; i++) {
 		struct gpool_sysfs_node *n = &gpool_sysfs_nodes[i];
@@ -64,9 +66,9 @@ static struct gpool_sysfs_node *gpool_sysfs_lookup(struct kobject *kobj,
 			*size = -1;
 			return n;
 		}
-		for (o = 0; o < GPOOL_NR_ORDERS; o++) {
-			if (n->size_kobj[o] == kobj) {
-				*size = o;
+		for (l = 0; l < GPOOL_NR_LVLS; l++) {
+			if (n->size_kobj[l] == kobj) {
+				*size = l;
 				return n;
 			}
 		}
@@ -76,7 +78,7 @@ static struct gpool_sysfs_node *gpool_sysfs_lookup(struct kobject *kobj,
 
 struct gpool_stat_attr {
 	struct kobj_attribute attr;
-	/* Offset of the u64 in struct gpool_stats, or in gpool_order_stats. */
+	/* Offset of the u64 in struct gpool_stats, or in gpool_lvl_stats. */
 	size_t offset;
 };
 
@@ -96,7 +98,7 @@ static ssize_t gpool_stat_show(struct kobject *kobj,
 	ret = gpool_node_stats(gpool_system, n->nid, &stats);
 	if (ret)
 		return ret;
-	base = size < 0 ? (const void *)&stats : (const void *)&stats.order[size];
+	base = size < 0 ? (const void *)&stats : (const void *)&stats.lvl[size];
 	return sysfs_emit(buf, "%llu\n", *(const u64 *)(base + sa->offset));
 }
 
@@ -112,15 +114,15 @@ static const struct gpool_stat_field gpool_node_fields[] = {
 };
 
 static const struct gpool_stat_field gpool_size_fields[] = {
-	{ "total", offsetof(struct gpool_order_stats, total) },
-	{ "free", offsetof(struct gpool_order_stats, free) },
-	{ "zero", offsetof(struct gpool_order_stats, zero) },
-	{ "zeroing", offsetof(struct gpool_order_stats, zeroing) },
-	{ "allocated", offsetof(struct gpool_order_stats, allocated) },
-	{ "reserved", offsetof(struct gpool_order_stats, reserved) },
-	{ "split", offsetof(struct gpool_order_stats, split) },
-	{ "nr_splits", offsetof(struct gpool_order_stats, nr_splits) },
-	{ "nr_merges", offsetof(struct gpool_order_stats, nr_merges) },
+	{ "total", offsetof(struct gpool_lvl_stats, total) },
+	{ "free", offsetof(struct gpool_lvl_stats, free) },
+	{ "zero", offsetof(struct gpool_lvl_stats, zero) },
+	{ "zeroing", offsetof(struct gpool_lvl_stats, zeroing) },
+	{ "allocated", offsetof(struct gpool_lvl_stats, allocated) },
+	{ "reserved", offsetof(struct gpool_lvl_stats, reserved) },
+	{ "split", offsetof(struct gpool_lvl_stats, split) },
+	{ "nr_splits", offsetof(struct gpool_lvl_stats, nr_splits) },
+	{ "nr_merges", offsetof(struct gpool_lvl_stats, nr_merges) },
 };
 
 static struct gpool_stat_attr gpool_node_stat_attrs[ARRAY_SIZE(gpool_node_fields)];
@@ -202,7 +204,7 @@ static int __gpool_sysfs_add_node(int nid)
 {
 	struct gpool_sysfs_node *n = &gpool_sysfs_nodes[gpool_sysfs_nr_nodes];
 	char name[16];
-	int o;
+	int l;
 
 	lockdep_assert_held(&gpool_sysfs_lock);
 	snprintf(name, sizeof(name), "node%d", nid);
@@ -218,11 +220,11 @@ static int __gpool_sysfs_add_node(int nid)
 	smp_store_release(&gpool_sysfs_nr_nodes, gpool_sysfs_nr_nodes + 1);
 	if (sysfs_create_group(n->kobj, &gpool_node_group))
 		return -ENOMEM;
-	for (o = 0; o < GPOOL_NR_ORDERS; o++) {
-		n->size_kobj[o] = kobject_create_and_add(gpool_size_names[o],
+	for (l = 0; l < GPOOL_NR_LVLS; l++) {
+		n->size_kobj[l] = kobject_create_and_add(gpool_size_names[l],
 							 n->kobj);
-		if (!n->size_kobj[o] ||
-		    sysfs_create_group(n->size_kobj[o], &gpool_size_group))
+		if (!n->size_kobj[l] ||
+		    sysfs_create_group(n->size_kobj[l], &gpool_size_group))
 			return -ENOMEM;
 	}
 	return 0;
@@ -249,11 +251,11 @@ out_unlock:
 
 static void __init gpool_sysfs_unwind(void)
 {
-	int i, o;
+	int i, l;
 
 	for (i = gpool_sysfs_nr_nodes - 1; i >= 0; i--) {
-		for (o = 0; o < GPOOL_NR_ORDERS; o++)
-			kobject_put(gpool_sysfs_nodes[i].size_kobj[o]);
+		for (l = 0; l < GPOOL_NR_LVLS; l++)
+			kobject_put(gpool_sysfs_nodes[i].size_kobj[l]);
 		kobject_put(gpool_sysfs_nodes[i].kobj);
 	}
 	gpool_sysfs_nr_nodes = 0;

@@ -38,12 +38,62 @@
 #define __GPOOL_POOL_H
 
 #include <linux/bitmap.h>
+#include <linux/errno.h>
 #include <linux/types.h>
 
+/* Page orders of the three unit sizes. */
 #define GPOOL_ORDER_4K		0
 #define GPOOL_ORDER_2M		9
 #define GPOOL_ORDER_1G		18
-#define GPOOL_NR_ORDERS		3
+
+/**
+ * enum gpool_lvl - the unit sizes, smallest first, indexing per-size arrays
+ * @GPOOL_LVL_4K: units of order %GPOOL_ORDER_4K.
+ * @GPOOL_LVL_2M: units of order %GPOOL_ORDER_2M.
+ * @GPOOL_LVL_1G: units of order %GPOOL_ORDER_1G.
+ * @GPOOL_NR_LVLS: the number of sizes.
+ *
+ * The index of &gpool_stats.lvl[] and of every per-size array of the pool.
+ * A unit of one level is 512 units of the level below it, so the order of
+ * a level is the level times %GPOOL_ORDER_2M.  The uAPI's GPOOL_SIZE_* have
+ * the same values (checked where kernel/ copies the counters out).
+ */
+enum gpool_lvl {
+	GPOOL_LVL_4K,
+	GPOOL_LVL_2M,
+	GPOOL_LVL_1G,
+	GPOOL_NR_LVLS,
+};
+
+/**
+ * gpool_order_lvl() - the level of the units of an order
+ * @order: 0, 9 or 18.
+ *
+ * Return: the &enum gpool_lvl, or -EINVAL for any other order.
+ */
+static inline int gpool_order_lvl(unsigned int order)
+{
+	switch (order) {
+	case GPOOL_ORDER_4K:
+		return GPOOL_LVL_4K;
+	case GPOOL_ORDER_2M:
+		return GPOOL_LVL_2M;
+	case GPOOL_ORDER_1G:
+		return GPOOL_LVL_1G;
+	}
+	return -EINVAL;
+}
+
+/**
+ * gpool_lvl_order() - the order of the units of a level
+ * @lvl: an &enum gpool_lvl below %GPOOL_NR_LVLS.
+ *
+ * Return: 0, 9 or 18.
+ */
+static inline unsigned int gpool_lvl_order(int lvl)
+{
+	return lvl * GPOOL_ORDER_2M;
+}
 
 /* Node ids the pool accepts: 0 .. GPOOL_MAX_NODES - 1. */
 #define GPOOL_MAX_NODES		64
@@ -122,19 +172,19 @@ struct gpool_merge_info {
 };
 
 /**
- * struct gpool_order_stats - per-order counters of one node
- * @total: units of this order the node could hold if nothing were split.
- * @free: free units of this order ready to be handed out (a free 1G unit is
+ * struct gpool_lvl_stats - counters of one node for one unit size
+ * @total: units of this size the node could hold if nothing were split.
+ * @free: free units of this size ready to be handed out (a free 1G unit is
  *	not also counted as 512 free 2M units).
  * @zero: of @free, the units known to be zero.
  * @zeroing: units taken out by gpool_zero_begin() and not yet returned.
- * @allocated: units of this order currently allocated.
- * @reserved: units of this order promised to owners and not allocated.
- * @split: units of this order currently split into smaller units.
- * @nr_splits: splits of a unit of this order performed so far.
- * @nr_merges: merges into a unit of this order performed so far.
+ * @allocated: units of this size currently allocated.
+ * @reserved: units of this size promised to owners and not allocated.
+ * @split: units of this size currently split into smaller units.
+ * @nr_splits: splits of a unit of this size performed so far.
+ * @nr_merges: merges into a unit of this size performed so far.
  */
-struct gpool_order_stats {
+struct gpool_lvl_stats {
 	u64 total;
 	u64 free;
 	u64 zero;
@@ -148,13 +198,13 @@ struct gpool_order_stats {
 
 /**
  * struct gpool_stats - counters of one node
- * @order: indexed 0 (4K), 1 (2M), 2 (1G).
- * @nr_pages: frames managed by the node.
+ * @lvl: indexed by &enum gpool_lvl.
+ * @nr_pages: frames managed by the node (@lvl[%GPOOL_LVL_4K].total).
  * @bad_pages: frames marked bad and out of service.
  * @poison_pending: allocated frames marked bad, waiting to be freed.
  */
 struct gpool_stats {
-	struct gpool_order_stats order[GPOOL_NR_ORDERS];
+	struct gpool_lvl_stats lvl[GPOOL_NR_LVLS];
 	u64 nr_pages;
 	u64 bad_pages;
 	u64 poison_pending;

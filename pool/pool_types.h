@@ -37,31 +37,9 @@
 /* Owner ids start at 1; 0 means "none" (or "the section's primary"). */
 #define GPOOL_OWNER_NONE	0
 
-/* Levels index the per-order arrays: order == level * GPOOL_SLOT_SHIFT. */
-enum gpool_lvl {
-	GPOOL_LVL_4K,
-	GPOOL_LVL_2M,
-	GPOOL_LVL_1G,
-	GPOOL_NR_LVLS,
-};
-
-static inline int gpool_order_lvl(unsigned int order)
-{
-	switch (order) {
-	case GPOOL_ORDER_4K:
-		return GPOOL_LVL_4K;
-	case GPOOL_ORDER_2M:
-		return GPOOL_LVL_2M;
-	case GPOOL_ORDER_1G:
-		return GPOOL_LVL_1G;
-	}
-	return -EINVAL;
-}
-
-static inline unsigned int gpool_lvl_order(int lvl)
-{
-	return lvl * GPOOL_SLOT_SHIFT;
-}
+/* gpool_lvl_order(): the levels are GPOOL_SLOT_SHIFT orders apart. */
+static_assert(GPOOL_SLOT_SHIFT == GPOOL_ORDER_2M, "2M level");
+static_assert(2 * GPOOL_SLOT_SHIFT == GPOOL_ORDER_1G, "1G level");
 
 /*
  * Per-frame state of a split 2M child, two bits per frame:

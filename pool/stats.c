@@ -18,7 +18,7 @@ int gpool_node_stats(struct gpool *pool, int nid, struct gpool_stats *stats)
 
 	spin_lock(&node->lock);
 	for (l = 0; l < GPOOL_NR_LVLS; l++) {
-		struct gpool_order_stats *o = &stats->order[l];
+		struct gpool_lvl_stats *o = &stats->lvl[l];
 
 		o->total = node->total[l];
 		o->free = node->free[l] - node->zeroing[l];

@@ -12,9 +12,6 @@
 #define PG_2M		BIT_ULL(GPOOL_ORDER_2M)	/* frames per 2M */
 #define PG_1G		BIT_ULL(GPOOL_ORDER_1G)	/* frames per 1G */
 #define BASE		(16 * PG_1G)
-#define I4K		0	/* gpool_stats.order[] index */
-#define I2M		1
-#define I1G		2
 
 /*
  * Checks log what failed and return false; a case then returns -EIO at
@@ -108,16 +105,16 @@ static int case_range_add(struct gpool_test *t)
 		      0) ||
 	    !CHECK_EQ(t_stats(t, 0, &s), 0) ||
 	    !CHECK_EQ(s.nr_pages, PG_1G + 2 * PG_2M) ||
-	    !CHECK_EQ(s.order[I1G].total, 1) ||
-	    !CHECK_EQ(s.order[I2M].total, 514) ||
-	    !CHECK_EQ(s.order[I4K].total, PG_1G + 1024) ||
-	    !CHECK_EQ(s.order[I1G].free, 1) ||
-	    !CHECK_EQ(s.order[I2M].free, 2) ||
-	    !CHECK_EQ(s.order[I4K].free, 0) ||
-	    !CHECK_EQ(s.order[I1G].zero, 0) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_1G].total, 1) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_2M].total, 514) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_4K].total, PG_1G + 1024) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_1G].free, 1) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_2M].free, 2) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_4K].free, 0) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_1G].zero, 0) ||
 	    !CHECK_EQ(t_stats(t, 1, &s), 0) ||
-	    !CHECK_EQ(s.order[I1G].total, 0) ||
-	    !CHECK_EQ(s.order[I2M].free, 2) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_1G].total, 0) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_2M].free, 2) ||
 	    !CHECK(gpool_meta_bytes(t->pool) > 0))
 		return -EIO;
 	return 0;
@@ -151,8 +148,8 @@ static int case_range_bad_input(struct gpool_test *t)
 	    !CHECK_EQ(t_range(t, 0, BASE - PG_2M, PG_2M, 0), 0) ||
 	    !CHECK_EQ(t_stats(t, 0, &s), 0) ||
 	    !CHECK_EQ(s.nr_pages, PG_1G + 2 * PG_2M) ||
-	    !CHECK_EQ(s.order[I1G].free, 1) ||
-	    !CHECK_EQ(s.order[I2M].free, 2) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_1G].free, 1) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_2M].free, 2) ||
 	    !CHECK_EQ(gpool_node_stats(t->pool, 99, &s), -ENOENT))
 		return -EIO;
 	return 0;
@@ -179,7 +176,7 @@ static int case_range_remove(struct gpool_test *t)
 	    !CHECK_EQ(gpool_remove_range(t->pool, BASE, PG_1G), -ENOENT) ||
 	    !CHECK_EQ(t_stats(t, 0, &s), 0) ||
 	    !CHECK_EQ(s.nr_pages, 0) ||
-	    !CHECK_EQ(s.order[I2M].free, 0) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_2M].free, 0) ||
 	    !CHECK_EQ(gpool_alloc(a, GPOOL_ORDER_4K, &u), -ENOMEM))
 		return -EIO;
 
@@ -193,7 +190,7 @@ static int case_range_remove(struct gpool_test *t)
 	if (!CHECK_EQ(gpool_remove_range(t->pool, BASE, PG_1G), 0) ||
 	    !CHECK_EQ(t_stats(t, 0, &s), 0) ||
 	    !CHECK_EQ(s.bad_pages, 0) ||
-	    !CHECK_EQ(s.order[I4K].free, 0))
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_4K].free, 0))
 		return -EIO;
 	t->nr_ranges = 0;
 	return 0;
@@ -221,14 +218,14 @@ static int case_alloc_1g(struct gpool_test *t)
 	    !CHECK_EQ(q.pfn, u.pfn) ||
 	    !CHECK_EQ(q.order, GPOOL_ORDER_1G) ||
 	    !CHECK_EQ(t_stats(t, 0, &s), 0) ||
-	    !CHECK_EQ(s.order[I1G].allocated, 2) ||
-	    !CHECK_EQ(s.order[I1G].free, 0) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_1G].allocated, 2) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_1G].free, 0) ||
 	    !CHECK_EQ(gpool_free(a, u.pfn, GPOOL_ORDER_1G), 0) ||
 	    !CHECK_EQ(gpool_free(a, v.pfn, GPOOL_ORDER_1G), 0) ||
 	    !CHECK_EQ(t_stats(t, 0, &s), 0) ||
-	    !CHECK_EQ(s.order[I1G].free, 2) ||
-	    !CHECK_EQ(s.order[I1G].reserved, 2) ||
-	    !CHECK_EQ(s.order[I1G].nr_splits, 0))
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_1G].free, 2) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_1G].reserved, 2) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_1G].nr_splits, 0))
 		return -EIO;
 	return 0;
 }
@@ -256,12 +253,12 @@ static int case_split_only_as_deep(struct gpool_test *t)
 	    !CHECK_EQ(gpool_alloc(a, GPOOL_ORDER_4K, &u), 0) ||
 	    !CHECK_EQ(u.order, GPOOL_ORDER_4K) ||
 	    !CHECK_EQ(t_stats(t, 0, &s), 0) ||
-	    !CHECK_EQ(s.order[I1G].free, 1) ||
-	    !CHECK_EQ(s.order[I1G].split, 1) ||
-	    !CHECK_EQ(s.order[I2M].free, 511) ||
-	    !CHECK_EQ(s.order[I2M].split, 1) ||
-	    !CHECK_EQ(s.order[I4K].free, 511) ||
-	    !CHECK_EQ(s.order[I4K].allocated, 1))
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_1G].free, 1) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_1G].split, 1) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_2M].free, 511) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_2M].split, 1) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_4K].free, 511) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_4K].allocated, 1))
 		return -EIO;
 
 	if (!CHECK_EQ(gpool_alloc(a, GPOOL_ORDER_4K, &v), 0) ||
@@ -269,22 +266,22 @@ static int case_split_only_as_deep(struct gpool_test *t)
 	    !CHECK_EQ(gpool_alloc(a, GPOOL_ORDER_2M, &w), 0) ||
 	    !CHECK_EQ(w.pfn / PG_1G, u.pfn / PG_1G) ||
 	    !CHECK_EQ(t_stats(t, 0, &s), 0) ||
-	    !CHECK_EQ(s.order[I1G].free, 1) ||
-	    !CHECK_EQ(s.order[I2M].free, 510) ||
-	    !CHECK_EQ(s.order[I4K].free, 510))
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_1G].free, 1) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_2M].free, 510) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_4K].free, 510))
 		return -EIO;
 
 	if (!CHECK_EQ(gpool_free(a, u.pfn, GPOOL_ORDER_4K), 0) ||
 	    !CHECK_EQ(gpool_free(a, w.pfn, GPOOL_ORDER_2M), 0) ||
 	    !CHECK_EQ(gpool_free(a, v.pfn, GPOOL_ORDER_4K), 0) ||
 	    !CHECK_EQ(t_stats(t, 0, &s), 0) ||
-	    !CHECK_EQ(s.order[I1G].free, 2) ||
-	    !CHECK_EQ(s.order[I1G].split, 0) ||
-	    !CHECK_EQ(s.order[I2M].split, 0) ||
-	    !CHECK_EQ(s.order[I2M].free, 0) ||
-	    !CHECK_EQ(s.order[I4K].free, 0) ||
-	    !CHECK_EQ(s.order[I2M].nr_merges, 1) ||
-	    !CHECK_EQ(s.order[I1G].nr_merges, 1))
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_1G].free, 2) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_1G].split, 0) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_2M].split, 0) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_2M].free, 0) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_4K].free, 0) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_2M].nr_merges, 1) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_1G].nr_merges, 1))
 		return -EIO;
 	return 0;
 }
@@ -354,11 +351,11 @@ static int case_convert_4k_in_1g(struct gpool_test *t)
 	    !CHECK_EQ(q.order, GPOOL_ORDER_2M) ||
 	    !CHECK_EQ(q.pfn, u.pfn) ||
 	    !CHECK_EQ(t_stats(t, 0, &s), 0) ||
-	    !CHECK_EQ(s.order[I1G].allocated, 0) ||
-	    !CHECK_EQ(s.order[I2M].allocated, 511) ||
-	    !CHECK_EQ(s.order[I4K].allocated, 512) ||
-	    !CHECK_EQ(s.order[I1G].split, 1) ||
-	    !CHECK_EQ(s.order[I2M].split, 1))
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_1G].allocated, 0) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_2M].allocated, 511) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_4K].allocated, 512) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_1G].split, 1) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_2M].split, 1))
 		return -EIO;
 
 	/* Splitting again around the same frame does nothing. */
@@ -371,7 +368,7 @@ static int case_convert_4k_in_1g(struct gpool_test *t)
 	    !CHECK_EQ(gpool_merge(a, blk, GPOOL_ORDER_2M, &mi), -EBUSY) ||
 	    !CHECK_EQ(gpool_merge(a, u.pfn, GPOOL_ORDER_1G, &mi), -EBUSY) ||
 	    !CHECK_EQ(t_stats(t, 0, &s), 0) ||
-	    !CHECK_EQ(s.order[I4K].reserved, 1))
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_4K].reserved, 1))
 		return -EIO;
 
 	if (!CHECK_EQ(gpool_alloc_exact(a, x, GPOOL_ORDER_4K, &q), 0) ||
@@ -400,11 +397,11 @@ static int case_convert_4k_in_1g(struct gpool_test *t)
 		return -EIO;
 
 	if (!CHECK_EQ(t_stats(t, 0, &s), 0) ||
-	    !CHECK_EQ(s.order[I1G].allocated, 1) ||
-	    !CHECK_EQ(s.order[I1G].nr_splits, 2) ||
-	    !CHECK_EQ(s.order[I1G].nr_merges, 2) ||
-	    !CHECK_EQ(s.order[I2M].nr_merges, 2) ||
-	    !CHECK_EQ(s.order[I4K].reserved, 0) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_1G].allocated, 1) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_1G].nr_splits, 2) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_1G].nr_merges, 2) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_2M].nr_merges, 2) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_4K].reserved, 0) ||
 	    !CHECK_EQ(gpool_free(a, u.pfn, GPOOL_ORDER_1G), 0))
 		return -EIO;
 	return 0;
@@ -569,8 +566,8 @@ static int case_zero_state(struct gpool_test *t)
 	    !CHECK_EQ(z.order, GPOOL_ORDER_1G) ||
 	    !CHECK_EQ(z.pfn, BASE) ||
 	    !CHECK_EQ(t_stats(t, 0, &s), 0) ||
-	    !CHECK_EQ(s.order[I1G].zeroing, 1) ||
-	    !CHECK_EQ(s.order[I1G].free, 0) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_1G].zeroing, 1) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_1G].free, 0) ||
 	    !CHECK_EQ(gpool_alloc(a, GPOOL_ORDER_1G, &u), -EAGAIN) ||
 	    !CHECK_EQ(gpool_alloc(a, GPOOL_ORDER_4K, &u), -EAGAIN) ||
 	    !CHECK_EQ(gpool_zero_begin(t->pool, 0, &z), -ENOENT) ||
@@ -617,8 +614,8 @@ static int case_zero_2m(struct gpool_test *t)
 	    !CHECK_EQ(gpool_zero_end(t->pool, u.pfn, GPOOL_ORDER_2M, true),
 		      0) ||
 	    !CHECK_EQ(t_stats(t, 0, &s), 0) ||
-	    !CHECK_EQ(s.order[I2M].zero, 2) ||
-	    !CHECK_EQ(s.order[I1G].zero, 1))
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_2M].zero, 2) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_1G].zero, 1))
 		return -EIO;
 
 	/* 4K from the zero 1G: a dirty 4K makes the merged 1G dirty. */
@@ -626,8 +623,8 @@ static int case_zero_2m(struct gpool_test *t)
 	    !CHECK_EQ(v.flags, GPOOL_UNIT_ZERO) ||
 	    !CHECK_EQ(gpool_free(a, v.pfn, GPOOL_ORDER_4K), 0) ||
 	    !CHECK_EQ(t_stats(t, 0, &s), 0) ||
-	    !CHECK_EQ(s.order[I1G].free, 1) ||
-	    !CHECK_EQ(s.order[I1G].zero, 0))
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_1G].free, 1) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_1G].zero, 0))
 		return -EIO;
 	return 0;
 }
@@ -647,9 +644,9 @@ static int case_bad_free_frame(struct gpool_test *t)
 	    !CHECK_EQ(gpool_mark_bad(t->pool, BASE + PG_1G), -EINVAL) ||
 	    !CHECK_EQ(t_stats(t, 0, &s), 0) ||
 	    !CHECK_EQ(s.bad_pages, 1) ||
-	    !CHECK_EQ(s.order[I1G].free, 0) ||
-	    !CHECK_EQ(s.order[I2M].free, 511) ||
-	    !CHECK_EQ(s.order[I4K].free, 511) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_1G].free, 0) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_2M].free, 511) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_4K].free, 511) ||
 	    !CHECK_EQ(gpool_alloc(a, GPOOL_ORDER_1G, &u), -ENOMEM) ||
 	    !CHECK_EQ(gpool_alloc_exact(a, bad, GPOOL_ORDER_4K, &u), -EBUSY) ||
 	    !CHECK_EQ(gpool_alloc_exact(a, BASE + PG_2M, GPOOL_ORDER_2M, &u),
@@ -672,9 +669,9 @@ static int case_bad_free_frame(struct gpool_test *t)
 			return -EIO;
 	if (!CHECK_EQ(t_stats(t, 0, &s), 0) ||
 	    !CHECK_EQ(s.bad_pages, 1) ||
-	    !CHECK_EQ(s.order[I1G].free, 0) ||
-	    !CHECK_EQ(s.order[I2M].free, 511) ||
-	    !CHECK_EQ(s.order[I4K].free, 511))
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_1G].free, 0) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_2M].free, 511) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_4K].free, 511))
 		return -EIO;
 	return 0;
 }
@@ -701,14 +698,15 @@ static int case_bad_allocated(struct gpool_test *t)
 	    !CHECK_EQ(t_stats(t, 0, &s), 0) ||
 	    !CHECK_EQ(s.poison_pending, 0) ||
 	    !CHECK_EQ(s.bad_pages, 2) ||
-	    !CHECK_EQ(s.order[I1G].free, 1) ||
-	    !CHECK_EQ(s.order[I2M].free, 511) ||
-	    !CHECK_EQ(s.order[I4K].free, 510) ||
-	    !CHECK_EQ(s.order[I1G].allocated + s.order[I2M].allocated +
-		      s.order[I4K].allocated, 0) ||
-	    !CHECK_EQ(s.order[I1G].reserved, 0) ||
-	    !CHECK_EQ(s.order[I2M].reserved, 511) ||
-	    !CHECK_EQ(s.order[I4K].reserved, 510))
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_1G].free, 1) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_2M].free, 511) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_4K].free, 510) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_1G].allocated +
+		      s.lvl[GPOOL_LVL_2M].allocated +
+		      s.lvl[GPOOL_LVL_4K].allocated, 0) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_1G].reserved, 0) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_2M].reserved, 511) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_4K].reserved, 510))
 		return -EIO;
 
 	/* A frame going bad inside a split 2M blocks its merge. */
@@ -739,7 +737,7 @@ static int case_resv_all_or_nothing(struct gpool_test *t)
 	    !CHECK_EQ(t_range(t, 0, BASE, 2 * PG_1G, 0), 0) ||
 	    !CHECK_EQ(gpool_reserve(a, 3 * gib, GPOOL_ORDER_1G), -ENOMEM) ||
 	    !CHECK_EQ(t_stats(t, 0, &s), 0) ||
-	    !CHECK_EQ(s.order[I1G].reserved, 0) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_1G].reserved, 0) ||
 	    !CHECK_EQ(gpool_reserve(a, 0, GPOOL_ORDER_1G), -EINVAL) ||
 	    !CHECK_EQ(gpool_reserve(a, PAGE_SIZE + 1, GPOOL_ORDER_4K),
 		      -EINVAL) ||
@@ -752,9 +750,9 @@ static int case_resv_all_or_nothing(struct gpool_test *t)
 	    !CHECK_EQ(gpool_alloc(b, GPOOL_ORDER_4K, &v), -ENOMEM) ||
 	    !CHECK_EQ(gpool_alloc(a, GPOOL_ORDER_4K, &u), 0) ||
 	    !CHECK_EQ(t_stats(t, 0, &s), 0) ||
-	    !CHECK_EQ(s.order[I1G].reserved, 1) ||
-	    !CHECK_EQ(s.order[I2M].reserved, 511) ||
-	    !CHECK_EQ(s.order[I4K].reserved, 511) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_1G].reserved, 1) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_2M].reserved, 511) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_4K].reserved, 511) ||
 	    !CHECK_EQ(gpool_alloc(b, GPOOL_ORDER_4K, &v), -ENOMEM))
 		return -EIO;
 	gpool_unreserve(a);
@@ -816,11 +814,11 @@ static int case_resv_gathers_smaller(struct gpool_test *t)
 	    !CHECK_EQ(gpool_reserve(a, mib2, GPOOL_ORDER_4K), 0) ||
 	    !CHECK_EQ(gpool_alloc(a, GPOOL_ORDER_2M, &u), 0) ||
 	    !CHECK_EQ(t_stats(t, 0, &s), 0) ||
-	    !CHECK_EQ(s.order[I4K].reserved, 0) ||
-	    !CHECK_EQ(s.order[I2M].reserved, 0) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_4K].reserved, 0) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_2M].reserved, 0) ||
 	    !CHECK_EQ(gpool_free(a, u.pfn, GPOOL_ORDER_2M), 0) ||
 	    !CHECK_EQ(t_stats(t, 0, &s), 0) ||
-	    !CHECK_EQ(s.order[I2M].reserved, 1))
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_2M].reserved, 1))
 		return -EIO;
 	gpool_unreserve(a);
 
@@ -829,8 +827,8 @@ static int case_resv_gathers_smaller(struct gpool_test *t)
 	    !CHECK_EQ(gpool_reserve(a, mib2, GPOOL_ORDER_4K), 0) ||
 	    !CHECK_EQ(gpool_alloc(a, GPOOL_ORDER_1G, &u), 0) ||
 	    !CHECK_EQ(t_stats(t, 0, &s), 0) ||
-	    !CHECK_EQ(s.order[I4K].reserved, 0) ||
-	    !CHECK_EQ(s.order[I2M].reserved, 0) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_4K].reserved, 0) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_2M].reserved, 0) ||
 	    !CHECK_EQ(gpool_free(a, u.pfn, GPOOL_ORDER_1G), 0))
 		return -EIO;
 	gpool_unreserve(a);
@@ -847,7 +845,7 @@ static int case_resv_gathers_smaller(struct gpool_test *t)
 	    !CHECK_EQ(gpool_alloc(a, GPOOL_ORDER_4K, &u), 0) ||
 	    !CHECK_EQ(gpool_alloc(a, GPOOL_ORDER_4K, &v), 0) ||
 	    !CHECK_EQ(t_stats(t, 0, &s), 0) ||
-	    !CHECK_EQ(s.order[I4K].reserved, 1) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_4K].reserved, 1) ||
 	    !CHECK_EQ(gpool_free(a, u.pfn, GPOOL_ORDER_4K), 0) ||
 	    !CHECK_EQ(gpool_free(a, v.pfn, GPOOL_ORDER_4K), 0))
 		return -EIO;
@@ -874,12 +872,13 @@ static int case_resv_waits_for_zeroer(struct gpool_test *t)
 	    !CHECK_EQ(gpool_zero_begin(t->pool, 0, &z), 0) ||
 	    !CHECK_EQ(gpool_alloc(a, GPOOL_ORDER_2M, &u), -EAGAIN) ||
 	    !CHECK_EQ(t_stats(t, 1, &s), 0) ||
-	    !CHECK_EQ(s.order[I1G].allocated + s.order[I2M].allocated, 0) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_1G].allocated +
+		      s.lvl[GPOOL_LVL_2M].allocated, 0) ||
 	    !CHECK_EQ(gpool_zero_end(t->pool, z.pfn, z.order, false), 0) ||
 	    !CHECK_EQ(gpool_alloc(a, GPOOL_ORDER_2M, &u), 0) ||
 	    !CHECK_EQ(u.nid, 0) ||
 	    !CHECK_EQ(t_stats(t, 0, &s), 0) ||
-	    !CHECK_EQ(s.order[I2M].reserved, 0) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_2M].reserved, 0) ||
 	    !CHECK_EQ(gpool_free(a, u.pfn, GPOOL_ORDER_2M), 0))
 		return -EIO;
 	return 0;
@@ -963,9 +962,9 @@ static int case_numa_policies(struct gpool_test *t)
 	if (!CHECK_EQ(gpool_reserve(ilv, 2 * (PG_1G << PAGE_SHIFT),
 				    GPOOL_ORDER_1G), 0) ||
 	    !CHECK_EQ(t_stats(t, 0, &s), 0) ||
-	    !CHECK_EQ(s.order[I1G].reserved, 1) ||
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_1G].reserved, 1) ||
 	    !CHECK_EQ(t_stats(t, 1, &s), 0) ||
-	    !CHECK_EQ(s.order[I1G].reserved, 1))
+	    !CHECK_EQ(s.lvl[GPOOL_LVL_1G].reserved, 1))
 		return -EIO;
 	/* Both 1G units are promised: bind1 can take 2M only on node 1... */
 	if (!CHECK_EQ(gpool_alloc(bind1, GPOOL_ORDER_2M, &u[0]), -ENOMEM))
@@ -1136,8 +1135,9 @@ static void gpool_case_cleanup(struct gpool_test *t)
 	for (nid = 0; nid < GPOOL_MAX_NODES; nid++) {
 		if (gpool_node_stats(t->pool, nid, &s))
 			continue;
-		if (!s.order[I4K].allocated && !s.order[I2M].allocated &&
-		    !s.order[I1G].allocated)
+		if (!s.lvl[GPOOL_LVL_4K].allocated &&
+		    !s.lvl[GPOOL_LVL_2M].allocated &&
+		    !s.lvl[GPOOL_LVL_1G].allocated)
 			continue;
 		for (i = 0; i < t->nr_ranges; i++) {
 			u64 pfn = t->range[i].pfn;

@@ -1090,7 +1090,7 @@ static int check_query(struct model *m, u64 pfn)
 	return 0;
 }
 
-/* One counter of gpool_order_stats and what the model derives for it. */
+/* One counter of gpool_lvl_stats and what the model derives for it. */
 struct mstat {
 	const char *name;
 	u64 got;
@@ -1110,8 +1110,8 @@ static int check_stats(struct model *m)
 		if (gpool_node_stats(m->pool, nid, &s))
 			return MFAIL(m, "stats %d", nid);
 		node_resv(m, nid, r);
-		for (l = 0; l < 3; l++) {
-			struct gpool_order_stats *o = &s.order[l];
+		for (l = 0; l < GPOOL_NR_LVLS; l++) {
+			struct gpool_lvl_stats *o = &s.lvl[l];
 			const struct mstat st[] = {
 				{ "free", o->free, c->f[l] - c->zeroing[l] },
 				{ "zero", o->zero, c->zero[l] },

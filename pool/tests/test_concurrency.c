@@ -108,9 +108,11 @@ TEST(threads_on_two_nodes)
 	ASSERT_EQ(0, gpool_check(pool));
 	for (n = 0; n < 2; n++) {
 		ASSERT_EQ(0, gpool_node_stats(pool, n, &s));
-		EXPECT_EQ(0, s.order[0].allocated + s.order[1].allocated +
-			  s.order[2].allocated);
-		EXPECT_EQ(2, s.order[2].free + s.order[2].zeroing);
+		EXPECT_EQ(0, s.lvl[GPOOL_LVL_4K].allocated +
+			  s.lvl[GPOOL_LVL_2M].allocated +
+			  s.lvl[GPOOL_LVL_1G].allocated);
+		EXPECT_EQ(2, s.lvl[GPOOL_LVL_1G].free +
+			  s.lvl[GPOOL_LVL_1G].zeroing);
 	}
 	for (i = 0; i < NR_THREADS; i++)
 		ASSERT_EQ(0, gpool_owner_destroy(w[i].owner));
