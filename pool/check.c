@@ -16,7 +16,6 @@ struct gpool_tally {
 	u64 allocated[GPOOL_NR_LVLS];
 	u64 split[GPOOL_NR_LVLS];
 	u64 total[GPOOL_NR_LVLS];
-	u64 nr_pages;
 	u64 bad_pages;
 	u64 nr_frames;		/* split children: frames in use */
 	u64 whole[2];		/* FREE sections, dirty and zero */
@@ -281,7 +280,6 @@ static int gpool_check_node(struct gpool *pool, struct gpool_node *node,
 		}
 		t->total[GPOOL_LVL_2M] += range->nr_blocks;
 		t->total[GPOOL_LVL_4K] += range->nr_pages;
-		t->nr_pages += range->nr_pages;
 	}
 
 	for (l = 0; l < GPOOL_NR_LVLS; l++) {
@@ -317,8 +315,6 @@ static int gpool_check_node(struct gpool *pool, struct gpool_node *node,
 				 node->nid, l))
 			return -EUCLEAN;
 	}
-	if (GPOOL_FAILED(node->nr_pages == t->nr_pages, "node %d", node->nid))
-		return -EUCLEAN;
 	if (GPOOL_FAILED(node->bad_pages == t->bad_pages, "node %d", node->nid))
 		return -EUCLEAN;
 	if (GPOOL_FAILED(gpool_list_len(&node->whole[0]) == t->whole[0], "node %d",

@@ -169,12 +169,11 @@ struct gpool_node {
 	u64 zero[GPOOL_NR_LVLS];
 	u64 zeroing[GPOOL_NR_LVLS];
 	u64 resv[GPOOL_NR_LVLS];
-	u64 total[GPOOL_NR_LVLS];
+	u64 total[GPOOL_NR_LVLS];	/* [GPOOL_LVL_4K]: the node's frames */
 	u64 allocated[GPOOL_NR_LVLS];
 	u64 split[GPOOL_NR_LVLS];
 	u64 nr_splits[GPOOL_NR_LVLS];
 	u64 nr_merges[GPOOL_NR_LVLS];
-	u64 nr_pages;
 	u64 bad_pages;
 	u64 nr_poison;
 	size_t meta_bytes;		/* frames and poison records */

@@ -253,7 +253,6 @@ static void gpool_range_link(struct gpool_node *node,
 	}
 	node->total[GPOOL_LVL_2M] += range->nr_blocks;
 	node->total[GPOOL_LVL_4K] += range->nr_pages;
-	node->nr_pages += range->nr_pages;
 }
 
 int gpool_add_range(struct gpool *pool, int nid, u64 start_pfn, u64 nr_pages,
@@ -421,7 +420,6 @@ static void gpool_range_unlink(struct gpool_node *node,
 	}
 	node->total[GPOOL_LVL_2M] -= range->nr_blocks;
 	node->total[GPOOL_LVL_4K] -= range->nr_pages;
-	node->nr_pages -= range->nr_pages;
 }
 
 int gpool_remove_range(struct gpool *pool, u64 start_pfn, u64 nr_pages)

@@ -30,7 +30,7 @@ int gpool_node_stats(struct gpool *pool, int nid, struct gpool_stats *stats)
 		o->nr_splits = node->nr_splits[l];
 		o->nr_merges = node->nr_merges[l];
 	}
-	stats->nr_pages = node->nr_pages;
+	stats->nr_pages = node->total[GPOOL_LVL_4K];
 	stats->bad_pages = node->bad_pages;
 	stats->poison_pending = node->nr_poison;
 	spin_unlock(&node->lock);
