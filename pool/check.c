@@ -373,6 +373,11 @@ int gpool_check(struct gpool *pool)
 	for (n = 0; n < GPOOL_MAX_NODES && !err; n++) {
 		struct gpool_node *node = pool->nodes[n];
 
+		if (GPOOL_FAILED(test_bit(n, pool->node_mask) == !!node,
+				 "node %u", n)) {
+			err = -EUCLEAN;
+			break;
+		}
 		if (!node)
 			continue;
 		memset(t, 0, sizeof(*t));

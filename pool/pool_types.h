@@ -210,7 +210,12 @@ struct gpool {
 	struct gpool_range **ranges;	/* sorted by start_pfn */
 	unsigned int nr_ranges;
 	struct gpool_node *nodes[GPOOL_MAX_NODES];
-	DECLARE_BITMAP(node_mask, GPOOL_MAX_NODES);	/* nodes[] set */
+	/*
+	 * The nodes[] that are set, as a bitmap: what policy.c masks a
+	 * policy with on every allocation, which a walk of nodes[] would
+	 * make several hundred instructions dearer.  Set after nodes[nid].
+	 */
+	DECLARE_BITMAP(node_mask, GPOOL_MAX_NODES);
 	struct list_head owners;
 	unsigned int nr_owners;
 	u32 next_owner_id;
