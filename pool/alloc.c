@@ -8,6 +8,7 @@
 #include "alloc.h"
 #include "bad.h"
 #include "buddy.h"
+#include "check.h"
 #include "policy.h"
 #include "range.h"
 #include "resv.h"
@@ -228,8 +229,8 @@ static int gpool_alloc_ordered(struct gpool_owner *owner, int lvl,
 	return err;
 }
 
-int gpool_alloc(struct gpool_owner *owner, unsigned int order,
-		struct gpool_unit *unit)
+static int gpool_alloc_unit(struct gpool_owner *owner, unsigned int order,
+			    struct gpool_unit *unit)
 {
 	int lvl = gpool_order_lvl(order);
 	bool only;
@@ -254,6 +255,15 @@ int gpool_alloc(struct gpool_owner *owner, unsigned int order,
 	if (!err || only)
 		return err;
 	return gpool_alloc_ordered(owner, lvl, unit, nid, err);
+}
+
+int gpool_alloc(struct gpool_owner *owner, unsigned int order,
+		struct gpool_unit *unit)
+{
+	int err = gpool_alloc_unit(owner, order, unit);
+
+	gpool_debug_check(owner->pool, err ? U64_MAX : unit->pfn);
+	return err;
 }
 
 int gpool_alloc_exact(struct gpool_owner *owner, u64 pfn, unsigned int order,
@@ -299,6 +309,7 @@ int gpool_alloc_exact(struct gpool_owner *owner, u64 pfn, unsigned int order,
 	err = 0;
 out_unlock:
 	gpool_unlock_pfn(pool, &loc);
+	gpool_debug_check(pool, pfn);
 	return err;
 }
 
@@ -366,5 +377,6 @@ out_unlock:
 	spin_unlock(&node->lock);
 out_unlock_ranges:
 	read_unlock(&pool->ranges_lock);
+	gpool_debug_check(pool, pfn);
 	return err;
 }

@@ -15,6 +15,7 @@
 #include "pool_types.h"
 #include "bad.h"
 #include "buddy.h"
+#include "check.h"
 #include "range.h"
 #include "resv.h"
 #include "spare.h"
@@ -198,6 +199,7 @@ int gpool_mark_bad(struct gpool *pool, u64 pfn)
 	if (!keep)
 		node->meta_bytes -= sizeof(*p) + sizeof(*p->frames);
 	gpool_unlock_pfn(pool, &loc);
+	gpool_debug_check(pool, pfn);
 	if (keep)
 		return 0;
 out_free_frames:

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * gpool_check(): recompute every counter of every node from the metadata
- * and compare.  Slow (it visits every 2M block); for tests and debugfs.
+ * and compare.  Slow (it visits every 2M block); for tests, and with
+ * GPOOL_DEBUG (CONFIG_GPOOL_DEBUG) after every operation that changes a
+ * node (gpool_debug_check(), check.h).
  */
 #include "pool_internal.h"
-#include "pool_types.h"
+#include "check.h"
 #include "range.h"
 #include "resv.h"
 
@@ -359,34 +361,60 @@ static int gpool_check_node(struct gpool *pool, struct gpool_node *node,
 	return 0;
 }
 
-int gpool_check(struct gpool *pool)
+/*
+ * Check node @only, or every node if it is NULL, with @t as scratch.  The
+ * caller holds pool->lock and pool->ranges_lock.
+ */
+static int gpool_check_nodes(struct gpool *pool, struct gpool_node *only,
+			     struct gpool_tally *t)
 {
-	struct gpool_tally *t;
 	unsigned int n;
 	int err = 0;
 
-	t = kmalloc(sizeof(*t), GFP_KERNEL);
-	if (!t)
-		return -ENOMEM;
-	mutex_lock(&pool->lock);
-	read_lock(&pool->ranges_lock);
 	for (n = 0; n < GPOOL_MAX_NODES && !err; n++) {
 		struct gpool_node *node = pool->nodes[n];
 
 		if (GPOOL_FAILED(test_bit(n, pool->node_mask) == !!node,
-				 "node %u", n)) {
-			err = -EUCLEAN;
-			break;
-		}
-		if (!node)
+				 "node %u", n))
+			return -EUCLEAN;
+		if (!node || (only && node != only))
 			continue;
 		memset(t, 0, sizeof(*t));
 		spin_lock(&node->lock);
 		err = gpool_check_node(pool, node, t);
 		spin_unlock(&node->lock);
 	}
+	return err;
+}
+
+int gpool_check(struct gpool *pool)
+{
+	struct gpool_tally *t;
+	int err;
+
+	t = kmalloc(sizeof(*t), GFP_KERNEL);
+	if (!t)
+		return -ENOMEM;
+	mutex_lock(&pool->lock);
+	read_lock(&pool->ranges_lock);
+	err = gpool_check_nodes(pool, NULL, t);
 	read_unlock(&pool->ranges_lock);
 	mutex_unlock(&pool->lock);
 	kfree(t);
+	return err;
+}
+
+int gpool_check_at(struct gpool *pool, u64 pfn)
+{
+	struct gpool_tally t;
+	struct gpool_loc loc;
+	int err;
+
+	mutex_lock(&pool->lock);
+	read_lock(&pool->ranges_lock);
+	err = gpool_check_nodes(pool, gpool_locate(pool, pfn, &loc) ? NULL :
+				loc.node, &t);
+	read_unlock(&pool->ranges_lock);
+	mutex_unlock(&pool->lock);
 	return err;
 }

@@ -11,6 +11,7 @@
 #include "alloc.h"
 #include "bad.h"
 #include "buddy.h"
+#include "check.h"
 #include "range.h"
 #include "resv.h"
 #include "spare.h"
@@ -150,6 +151,7 @@ int gpool_split(struct gpool_owner *owner, u64 pfn, u64 nr_pages,
 		info->nr_2m = GPOOL_SLOTS - info->nr_4k / GPOOL_SLOTS;
 out_unlock:
 	gpool_unlock_pfn(pool, &first);
+	gpool_debug_check(pool, pfn);
 	return err;
 }
 
@@ -268,6 +270,7 @@ int gpool_merge(struct gpool_owner *owner, u64 pfn, unsigned int order,
 	spin_unlock(&node->lock);
 out_unlock_ranges:
 	read_unlock(&pool->ranges_lock);
+	gpool_debug_check(pool, pfn);
 	if (err)
 		info->order = 0;
 	return err;

@@ -2,9 +2,10 @@
 /*
  * pool_internal.h
  *
- * Kernel headers required by the pool/ sources, and nothing else.  The userspace test
- * harness force-includes pool/tests/shim/pool_internal.h, which uses the same
- * include guard, so in that build none of the lines below is read.
+ * Kernel headers required by the pool/ sources, and the one build option
+ * they read.  The userspace test harness force-includes
+ * pool/tests/shim/pool_internal.h, which uses the same include guard, so in
+ * that build none of the lines below is read.
  */
 #ifndef __GPOOL_POOL_INTERNAL_H
 #define __GPOOL_POOL_INTERNAL_H
@@ -17,6 +18,7 @@
 #include <linux/compiler.h>
 #include <linux/err.h>
 #include <linux/errno.h>
+#include <linux/kconfig.h>
 #include <linux/limits.h>
 #include <linux/list.h>
 #include <linux/lockdep.h>
@@ -31,5 +33,8 @@
 #include <asm/barrier.h>
 #include <asm/page.h>
 #include <kunit/static_stub.h>
+
+/* Check a node after every operation that changes it (check.h). */
+#define GPOOL_DEBUG	IS_ENABLED(CONFIG_GPOOL_DEBUG)
 
 #endif /* __GPOOL_POOL_INTERNAL_H */

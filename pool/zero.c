@@ -21,6 +21,7 @@
 #include "pool_internal.h"
 #include "pool_types.h"
 #include "buddy.h"
+#include "check.h"
 #include "range.h"
 
 int gpool_zero_begin(struct gpool *pool, int nid, struct gpool_unit *unit)
@@ -68,6 +69,7 @@ out_unit:
 	unit->flags = 0;
 out_unlock:
 	spin_unlock(&node->lock);
+	gpool_debug_check(pool, err ? U64_MAX : unit->pfn);
 	return err;
 }
 
@@ -105,5 +107,6 @@ int gpool_zero_end(struct gpool *pool, u64 pfn, unsigned int order,
 	spin_unlock(&node->lock);
 out_unlock_ranges:
 	read_unlock(&pool->ranges_lock);
+	gpool_debug_check(pool, pfn);
 	return err;
 }

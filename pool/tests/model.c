@@ -345,6 +345,8 @@ struct model *model_create(unsigned int variant)
 
 	if (!m)
 		return NULL;
+	/* gpool_check() runs after every step: spare the per-operation one. */
+	WRITE_ONCE(shim_gpool_debug, false);
 	m->f = calloc(M_FRAMES, sizeof(*m->f));
 	m->pool = gpool_create();
 	if (!m->f || IS_ERR(m->pool))

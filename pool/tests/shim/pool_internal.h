@@ -467,6 +467,20 @@ static inline void *shim_alloc_array(size_t n, size_t size, unsigned int gfp,
 	return shim_alloc(bytes, gfp, file, line);
 }
 
+/*
+ * pool/pool_internal.h's GPOOL_DEBUG (CONFIG_GPOOL_DEBUG): on in the tests,
+ * so that every operation checks the node it changed, unless a test turns
+ * it off (the model checks everything after every step anyway); constant
+ * off in the benchmark (built with NDEBUG), whose budgets count the pool
+ * alone.
+ */
+#ifdef NDEBUG
+#define GPOOL_DEBUG	0
+#else
+extern bool shim_gpool_debug;
+#define GPOOL_DEBUG	READ_ONCE(shim_gpool_debug)
+#endif
+
 /* Test controls, not kernel API. */
 void shim_fail_after(long nr);		/* < 0: never fail */
 long shim_nr_allocated(void);

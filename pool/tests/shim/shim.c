@@ -7,6 +7,9 @@
 
 __thread int shim_atomic;
 
+/* GPOOL_DEBUG: the pool checks each node it changed (check.h). */
+bool shim_gpool_debug = true;
+
 static unsigned long nr_warnings;
 static long nr_allocated;
 static size_t bytes_allocated;
