@@ -14,7 +14,6 @@
 #define __GPOOL_TABLE_H
 
 #include "pool.h"
-#include "pool_types.h"
 
 #define GPOOL_CHUNK_PAGES	512UL	/* 4K pages per 2M chunk */
 #define GPOOL_WINDOW_CHUNKS	512UL	/* 2M chunks per 1G window */

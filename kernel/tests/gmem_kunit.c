@@ -51,13 +51,9 @@
 
 /* The counters a test must leave as it found them. */
 struct gmem_snap {
-	u64 allocated[GPOOL_MAX_NODES][GPOOL_NR_ORDERS];
-	u64 reserved[GPOOL_MAX_NODES][GPOOL_NR_ORDERS];
+	u64 allocated[GPOOL_MAX_NODES][GPOOL_NR_LVLS];
+	u64 reserved[GPOOL_MAX_NODES][GPOOL_NR_LVLS];
 	u64 capacity;		/* free + zeroing + bad, in pages, all nodes */
-};
-
-static const unsigned int gmem_orders[GPOOL_NR_ORDERS] = {
-	GPOOL_ORDER_4K, GPOOL_ORDER_2M, GPOOL_ORDER_1G,
 };
 
 static void gmem_snapshot(struct gmem_snap *s)
@@ -71,11 +67,11 @@ static void gmem_snapshot(struct gmem_snap *s)
 			continue;
 		/* A frame that goes bad is capacity no more, and no less. */
 		s->capacity += st.bad_pages;
-		for (o = 0; o < GPOOL_NR_ORDERS; o++) {
-			s->allocated[nid][o] = st.order[o].allocated;
-			s->reserved[nid][o] = st.order[o].reserved;
-			s->capacity += (st.order[o].free + st.order[o].zeroing)
-				       << gmem_orders[o];
+		for (o = 0; o < GPOOL_NR_LVLS; o++) {
+			s->allocated[nid][o] = st.lvl[o].allocated;
+			s->reserved[nid][o] = st.lvl[o].reserved;
+			s->capacity += (st.lvl[o].free + st.lvl[o].zeroing)
+				       << gpool_lvl_order(o);
 		}
 	}
 }
@@ -115,10 +111,10 @@ static u64 gmem_room(const struct gpool_stats *st, unsigned int size)
 	u64 room = 0, have;
 	int o;
 
-	for (o = size; o < GPOOL_NR_ORDERS; o++) {
-		have = st->order[o].free + st->order[o].zeroing;
-		if (have > st->order[o].reserved)
-			room += (have - st->order[o].reserved) << gmem_orders[o];
+	for (o = size; o < GPOOL_NR_LVLS; o++) {
+		have = st->lvl[o].free + st->lvl[o].zeroing;
+		if (have > st->lvl[o].reserved)
+			room += (have - st->lvl[o].reserved) << gpool_lvl_order(o);
 	}
 	return room;
 }
@@ -131,7 +127,7 @@ static int gmem_node_with(unsigned int size, u64 n)
 
 	for (nid = 0; nid < GPOOL_MAX_NODES; nid++)
 		if (!gpool_node_stats(gpool_system, nid, &st) &&
-		    gmem_room(&st, size) >= n << gmem_orders[size])
+		    gmem_room(&st, size) >= n << gpool_lvl_order(size))
 			return nid;
 	return -1;
 }
@@ -257,7 +253,7 @@ static void gpool_gmem_test_punch_then_refill_merges(struct kunit *test)
 	/* Punching page 1 splits the 2M unit into 4K units. */
 	KUNIT_ASSERT_EQ(test, gpool_file_punch(gf, 1, 2), 0);
 	KUNIT_ASSERT_EQ(test, gpool_node_stats(gpool_system, nid, &st1), 0);
-	KUNIT_EXPECT_EQ(test, st1.order[1].nr_splits, st0.order[1].nr_splits + 1);
+	KUNIT_EXPECT_EQ(test, st1.lvl[GPOOL_LVL_2M].nr_splits, st0.lvl[GPOOL_LVL_2M].nr_splits + 1);
 	KUNIT_ASSERT_EQ(test, gpool_file_get_pfn(gf, 0, 0, &pfn2, &order), 0);
 	KUNIT_EXPECT_EQ(test, pfn2, pfn);
 	KUNIT_EXPECT_EQ(test, order, GPOOL_ORDER_4K);
@@ -267,7 +263,7 @@ static void gpool_gmem_test_punch_then_refill_merges(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mstart, 0);
 	KUNIT_EXPECT_EQ(test, mend, 512);
 	KUNIT_ASSERT_EQ(test, gpool_node_stats(gpool_system, nid, &st1), 0);
-	KUNIT_EXPECT_EQ(test, st1.order[1].nr_merges, st0.order[1].nr_merges + 1);
+	KUNIT_EXPECT_EQ(test, st1.lvl[GPOOL_LVL_2M].nr_merges, st0.lvl[GPOOL_LVL_2M].nr_merges + 1);
 	KUNIT_ASSERT_EQ(test, gpool_file_get_pfn(gf, 1, 1, &pfn2, &order), 0);
 	KUNIT_EXPECT_EQ(test, pfn2, pfn + 1);
 	KUNIT_EXPECT_EQ(test, order, GPOOL_ORDER_2M);
