@@ -584,13 +584,13 @@ static bool tm_stats_same(const struct gpool_stats *a,
 	struct gpool_stats x = *a, y = *b;
 	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(x.order); i++) {
-		x.order[i].nr_splits = 0;
-		x.order[i].nr_merges = 0;
-		x.order[i].zero = 0;
-		y.order[i].nr_splits = 0;
-		y.order[i].nr_merges = 0;
-		y.order[i].zero = 0;
+	for (i = 0; i < ARRAY_SIZE(x.lvl); i++) {
+		x.lvl[i].nr_splits = 0;
+		x.lvl[i].nr_merges = 0;
+		x.lvl[i].zero = 0;
+		y.lvl[i].nr_splits = 0;
+		y.lvl[i].nr_merges = 0;
+		y.lvl[i].zero = 0;
 	}
 	return !memcmp(&x, &y, sizeof(x));
 }
