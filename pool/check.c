@@ -2,8 +2,8 @@
 /*
  * gpool_check(): recompute every counter of every node from the metadata
  * and compare.  Slow (it visits every 2M block); for tests, and with
- * GPOOL_DEBUG (CONFIG_GPOOL_DEBUG) after every operation that changes a
- * node (gpool_debug_check(), check.h).
+ * GPOOL_DEBUG (CONFIG_GPOOL_DEBUG) after one in GPOOL_DEBUG_EVERY of the
+ * operations that change a node (gpool_debug_check(), check.h).
  */
 #include "pool_internal.h"
 #include "check.h"
@@ -417,4 +417,14 @@ int gpool_check_at(struct gpool *pool, u64 pfn)
 	read_unlock(&pool->ranges_lock);
 	mutex_unlock(&pool->lock);
 	return err;
+}
+
+int gpool_debug_check_at(struct gpool *pool, u64 pfn)
+{
+	bool due;
+
+	mutex_lock(&pool->lock);
+	due = !(pool->debug_ops++ % GPOOL_DEBUG_EVERY);
+	mutex_unlock(&pool->lock);
+	return due ? gpool_check_at(pool, pfn) : 0;
 }

@@ -18,14 +18,21 @@
 int gpool_check_at(struct gpool *pool, u64 pfn);
 
 /*
+ * gpool_check_at() of one call in GPOOL_DEBUG_EVERY (pool_internal.h);
+ * 0 for the others.
+ */
+int gpool_debug_check_at(struct gpool *pool, u64 pfn);
+
+/*
  * After an operation that may have changed the node of @pfn (U64_MAX: any
- * node), with no lock held: with GPOOL_DEBUG, check that node and warn
- * once if it is inconsistent.  Compiled out otherwise.
+ * node), with no lock held: with GPOOL_DEBUG, check that node (one
+ * operation in GPOOL_DEBUG_EVERY) and warn once if it is inconsistent.
+ * Compiled out otherwise.
  */
 static inline void gpool_debug_check(struct gpool *pool, u64 pfn)
 {
 	if (GPOOL_DEBUG)
-		WARN_ON_ONCE(gpool_check_at(pool, pfn));
+		WARN_ON_ONCE(gpool_debug_check_at(pool, pfn));
 }
 
 #endif /* __GPOOL_CHECK_H */

@@ -34,7 +34,12 @@
 #include <asm/page.h>
 #include <kunit/static_stub.h>
 
-/* Check a node after every operation that changes it (check.h). */
-#define GPOOL_DEBUG	IS_ENABLED(CONFIG_GPOOL_DEBUG)
+/*
+ * Check the node an operation changed, one operation in GPOOL_DEBUG_EVERY
+ * (check.h): a whole node's check after each of the thousands of 4K
+ * operations a fault-injection sweep makes would double the debug boot.
+ */
+#define GPOOL_DEBUG		IS_ENABLED(CONFIG_GPOOL_DEBUG)
+#define GPOOL_DEBUG_EVERY	64
 
 #endif /* __GPOOL_POOL_INTERNAL_H */

@@ -220,6 +220,8 @@ struct gpool {
 	unsigned int nr_owners;
 	u32 next_owner_id;
 	size_t meta_bytes;		/* ranges and nodes, under ->lock */
+	/* Operations seen by gpool_debug_check(), under ->lock. */
+	unsigned long debug_ops;
 };
 
 /* Where a pfn lives; filled by gpool_locate(). */
