@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "seed_args.h"
 #include "model.h"
 #include "kselftest.h"
 
@@ -89,39 +90,18 @@ static unsigned long run_variant(u64 seed, unsigned int variant,
 
 int main(int argc, char **argv)
 {
-	unsigned long steps = DEF_STEPS, nr_seeds = DEF_SEEDS, k;
-	u64 seed = time(NULL) ^ ((u64)getpid() << 32);
-	const char *env = getenv("MODEL_SEED");
-	bool regress = true, failed = false;
+	unsigned long steps, nr_seeds, k;
+	bool regress, failed = false;
+	struct seed_args args;
 	unsigned int v, i;
-	int opt;
+	u64 seed;
 
-	if (env && *env)
-		seed = strtoull(env, NULL, 0);
-	while ((opt = getopt(argc, argv, "s:N:n:lR")) != -1) {
-		switch (opt) {
-		case 's':
-			seed = strtoull(optarg, NULL, 0);
-			break;
-		case 'N':
-			nr_seeds = strtoul(optarg, NULL, 0);
-			break;
-		case 'n':
-			steps = strtoul(optarg, NULL, 0);
-			break;
-		case 'l':
-			steps *= 10;
-			break;
-		case 'R':
-			regress = false;
-			break;
-		default:
-			fprintf(stderr,
-				"usage: %s [-s SEED] [-N SEEDS] [-n STEPS] [-l] [-R]\n",
-				argv[0]);
-			return KSFT_FAIL;
-		}
-	}
+	if (!seed_args_parse(&args, argc, argv, "MODEL_SEED", DEF_STEPS, DEF_SEEDS))
+		return KSFT_FAIL;
+	seed = args.seed;
+	nr_seeds = args.nr_seeds;
+	steps = args.steps;
+	regress = args.regress;
 
 	ksft_print_header();
 	ksft_print_msg("random seed %llu (replay with -s %llu)\n", seed, seed);
