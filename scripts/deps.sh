@@ -26,6 +26,9 @@ packages=(
 	clang clang-14 llvm lld libclang-rt-14-dev valgrind
 	# benchmarks and NUMA tools used in the guest
 	fio numactl libnuma-dev
+	# upstream 7.2 selftests (scripts/upstream-kvm.sh): the keyring that
+	# verifies unstable's lists, xz for its source tarball
+	debian-archive-keyring xz-utils
 )
 
 missing=()
