@@ -79,6 +79,8 @@ static void gpool_file_info(struct gpool_file *gf, struct gpool_file_info *info)
 		info->units[i] = READ_ONCE(t->nr_units[i]);
 	for (i = 0; i < GPOOL_FILE_NR_NODES; i++)
 		info->node_bytes[i] = READ_ONCE(t->node_bytes[i]);
+	for (i = 0; i < GPOOL_NR_SIZES; i++)
+		info->host_maps[i] = READ_ONCE(gf->host_maps[i]);
 }
 
 /*

@@ -10,8 +10,11 @@
  * - creation: the arguments, the NUMA policy, the caller's right and
  *   limit (access.c), and a reservation of the whole size, all or nothing;
  * - the backend ops guest_memfd.c calls (<linux/kvm_gmem_backend.h>):
- *   get_pfn, allocate, punch and release, under the file's mutex, with
- *   KVM's mappings invalidated through the mapper around every change;
+ *   get_pfn, allocate, punch, release and mmap, under the file's mutex,
+ *   with KVM's and the host's mappings invalidated through the mapper
+ *   around every change;
+ * - the host's mappings of a shared file (mmap): a 1G unit is mapped with
+ *   one PUD, a 2M unit with one PMD, both as pfn mappings (VM_PFNMAP);
  * - what the table cannot do in userspace: clearing a unit, taking units
  *   back from the background zeroer (zero.c), yielding the CPU, and the
  *   bad-frame marks (memfail.c).
@@ -29,8 +32,10 @@
 #include <linux/export.h>
 #include <linux/gpool.h>
 #include <linux/kvm_gmem_backend.h>
+#include <linux/kvm.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/pfn_t.h>
 #include <linux/pid.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -342,16 +347,17 @@ struct gpool_file *gpool_file_create(const struct gpool_create_guest_memfd *args
 	if (memchr_inv(args->reserved, 0, sizeof(args->reserved)))
 		return ERR_PTR(-EINVAL);
 	/*
-	 * With the flag, the caller must say how large a folio it wants
-	 * (so that the flag alone, as 6.12's guest_memfd_test sweeps it,
-	 * stays invalid).  Without it (default backing) the words must be
-	 * zero and the defaults apply: 1G folios, local node first.
+	 * Zero words mean the defaults, 1G folios and the local node first,
+	 * so that the flag alone is a valid request, as it must be for every
+	 * flag KVM_CAP_GUEST_MEMFD_FLAGS reports.  Without the flag (default
+	 * backing) the words must be zero.
 	 */
 	if (!(args->flags & GUEST_MEMFD_FLAG_GPOOL)) {
 		if (args->folio_shift || args->numa_mode || args->numa_nodes)
 			return ERR_PTR(-EINVAL);
 		max_order = GPOOL_ORDER_1G;
-	} else if (args->folio_shift == GPOOL_FOLIO_SHIFT_1G) {
+	} else if (!args->folio_shift ||
+		   args->folio_shift == GPOOL_FOLIO_SHIFT_1G) {
 		max_order = GPOOL_ORDER_1G;
 	} else if (args->folio_shift == GPOOL_FOLIO_SHIFT_2M) {
 		max_order = GPOOL_ORDER_2M;
@@ -400,6 +406,12 @@ struct gpool_file *gpool_file_create(const struct gpool_create_guest_memfd *args
 	get_task_comm(gf->comm, current);
 	if (!(args->flags & GUEST_MEMFD_FLAG_GPOOL))
 		gf->file_flags |= GPOOL_FILE_F_DEFAULT_BACKED;
+	if (args->flags & GUEST_MEMFD_FLAG_MMAP)
+		gf->file_flags |= GPOOL_FILE_F_MMAP;
+	if (args->flags & GUEST_MEMFD_FLAG_INIT_SHARED) {
+		gf->file_flags |= GPOOL_FILE_F_SHARED;
+		gf->shared = true;
+	}
 	gf->numa_mode = args->numa_mode;
 	gf->numa_nodes = args->numa_nodes;
 	gpool_files_add(gf);
@@ -490,11 +502,125 @@ static void gpool_gmem_release(struct kvm_gmem_backend *backend)
 	gpool_file_destroy(gpool_backend_file(backend));
 }
 
+/*
+ * The host's mapping of a shared file.  Each fault maps what the unit
+ * backing the page allows: one PUD for a 1G unit, one PMD for a 2M unit,
+ * else one PTE, as pfn mappings, with or without struct pages, since 6.12
+ * can map a PUD of memory only that way.  So nothing can pin the memory
+ * through the mapping (GUP fails with EFAULT) and the page tables are its
+ * only references: a punch takes the file's mutex, drops them through the
+ * mapper's invalidate_begin (every process, every whole unit it changes),
+ * and only then changes the units, while a fault looks the unit up and
+ * maps it under the same mutex.  KVM memslots over the mapping hear of the
+ * unmap through their MMU notifier.
+ */
+static vm_fault_t gpool_host_fault_order(struct vm_fault *vmf,
+					 unsigned int order)
+{
+	struct gpool_file *gf = vmf->vma->vm_private_data;
+	pgoff_t index = vmf->pgoff;
+	unsigned int unit_order;
+	bool merged = false;
+	vm_fault_t ret;
+	u64 pfn;
+	int err;
+
+	if (index >= gf->table.nr_pages || !gf->shared)
+		return VM_FAULT_SIGBUS;
+	/* The core checked that the vma covers the block, equally aligned. */
+	if (ALIGN_DOWN(index, 1UL << order) + (1UL << order) >
+	    gf->table.nr_pages)
+		return VM_FAULT_FALLBACK;
+
+	mutex_lock(&gf->lock);
+	if (xa_load(&gf->poison, index)) {
+		ret = VM_FAULT_HWPOISON;
+		goto out;
+	}
+	err = gpool_table_populate(&gf->table, index, &merged);
+	if (err) {
+		ret = vmf_error(err);
+		goto out;
+	}
+	gpool_table_lookup(&gf->table, index, &pfn, &unit_order);
+	if (order > unit_order ||
+	    (order && gpool_file_poisoned(gf, index, order))) {
+		ret = VM_FAULT_FALLBACK;
+		goto out;
+	}
+	pfn -= index & ((1UL << order) - 1);
+	/*
+	 * Another thread's smaller fault in the same range may have put a
+	 * page table where this huge entry would go, since the core checked
+	 * it: map smaller then.  The insert is asked as a read fault either
+	 * way: the entry is writable already (a shared mapping of a file
+	 * without dirty tracking), and a write insert over an entry that is
+	 * not this pfn's would WARN rather than fall back.
+	 */
+	switch (order) {
+	case GPOOL_ORDER_1G:
+		if (!pud_none(*vmf->pud) && !pud_leaf(*vmf->pud)) {
+			ret = VM_FAULT_FALLBACK;
+			break;
+		}
+		ret = vmf_insert_pfn_pud(vmf, __pfn_to_pfn_t(pfn, 0), false);
+		break;
+	case GPOOL_ORDER_2M:
+		if (!pmd_none(*vmf->pmd) && !pmd_leaf(*vmf->pmd)) {
+			ret = VM_FAULT_FALLBACK;
+			break;
+		}
+		ret = vmf_insert_pfn_pmd(vmf, __pfn_to_pfn_t(pfn, 0), false);
+		break;
+	default:
+		ret = vmf_insert_pfn(vmf->vma, vmf->address & PAGE_MASK, pfn);
+		break;
+	}
+	if (ret == VM_FAULT_NOPAGE)
+		WRITE_ONCE(gf->host_maps[gpool_order_lvl(order)],
+			   gf->host_maps[gpool_order_lvl(order)] + 1);
+out:
+	mutex_unlock(&gf->lock);
+	return ret;
+}
+
+static vm_fault_t gpool_host_huge_fault(struct vm_fault *vmf,
+					unsigned int order)
+{
+	if (order != GPOOL_ORDER_1G && order != GPOOL_ORDER_2M)
+		return VM_FAULT_FALLBACK;
+	return gpool_host_fault_order(vmf, order);
+}
+
+static vm_fault_t gpool_host_fault(struct vm_fault *vmf)
+{
+	return gpool_host_fault_order(vmf, GPOOL_ORDER_4K);
+}
+
+static const struct vm_operations_struct gpool_host_vm_ops = {
+	.fault		= gpool_host_fault,
+	.huge_fault	= gpool_host_huge_fault,
+};
+
+static int gpool_gmem_mmap(struct kvm_gmem_backend *backend,
+			   struct vm_area_struct *vma)
+{
+	/* The core's huge fault orders are the pool's unit orders. */
+	BUILD_BUG_ON(PUD_ORDER != GPOOL_ORDER_1G);
+	BUILD_BUG_ON(PMD_ORDER != GPOOL_ORDER_2M);
+
+	vm_flags_set(vma, VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
+	vma->vm_ops = &gpool_host_vm_ops;
+	vma->vm_private_data = gpool_backend_file(backend);
+	return 0;
+}
+
 static const struct kvm_gmem_backend_ops gpool_gmem_ops = {
 	.get_pfn	= gpool_gmem_get_pfn,
 	.allocate	= gpool_gmem_allocate,
 	.punch		= gpool_gmem_punch,
 	.release	= gpool_gmem_release,
+	.mmap		= gpool_gmem_mmap,
 };
 
 struct kvm_gmem_backend *

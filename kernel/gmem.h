@@ -49,6 +49,10 @@ struct gpool_file {
 	u32 file_flags;		/* GPOOL_FILE_F_* */
 	u32 numa_mode;
 	u64 numa_nodes;
+	/* GUEST_MEMFD_FLAG_INIT_SHARED: the host may map the memory (mmap). */
+	bool shared;
+	/* Host mappings made by faults, per size (GPOOL_LVL_*), under @lock. */
+	u64 host_maps[GPOOL_NR_LVLS];
 };
 
 /* KVM's mappings of @gf, once guest_memfd.c has attached them. */

@@ -12,6 +12,7 @@
 #include <linux/init.h>
 #include <linux/kernel.h>
 #include <linux/set_memory.h>
+#include <asm/memtype.h>
 
 #include "../pool/pool.h"
 #include "gpool_kernel.h"
@@ -23,6 +24,11 @@ bool gpool_nomap;
  * init_mem_mapping() mapped every byte of RAM before NUMA was known, the
  * nomap ranges included; unmap them so that no stray kernel access can
  * reach guest memory.
+ *
+ * The ranges are no longer "System RAM", so PAT would give a host mapping
+ * of them (mmap of a shared guest_memfd) the memory type of an unknown
+ * physical range, UC-, while KVM and the zeroer use them write-back.  Record
+ * them as write-back for good, as memremap() does for the time of a mapping.
  */
 static int __init gpool_unmap_direct(const struct gpool_boot_range *r)
 {
@@ -30,8 +36,15 @@ static int __init gpool_unmap_direct(const struct gpool_boot_range *r)
 	int ret;
 
 	ret = set_memory_np(addr, r->size >> PAGE_SHIFT);
-	if (ret)
+	if (ret) {
 		pr_err("node %d: cannot remove [mem %#018llx-%#018llx] from the direct map: %d\n",
+		       r->nid, (u64)r->start, (u64)(r->start + r->size - 1), ret);
+		return ret;
+	}
+	ret = memtype_reserve(r->start, r->start + r->size,
+			      _PAGE_CACHE_MODE_WB, NULL);
+	if (ret)
+		pr_err("node %d: cannot make [mem %#018llx-%#018llx] write-back: %d\n",
 		       r->nid, (u64)r->start, (u64)(r->start + r->size - 1), ret);
 	return ret;
 }

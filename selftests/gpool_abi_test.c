@@ -168,9 +168,12 @@ TEST(file_info)
 		     FIELD(gpool_file_info, numa_nodes, 48, 8),
 		     FIELD(gpool_file_info, units, 56, 24),
 		     FIELD(gpool_file_info, node_bytes, 80, 128),
-		     FIELD(gpool_file_info, reserved, 208, 32));
+		     FIELD(gpool_file_info, host_maps, 208, 24),
+		     FIELD(gpool_file_info, reserved, 232, 8));
 	EXPECT_VALUE(16, GPOOL_FILE_NR_NODES);
 	EXPECT_VALUE(1, GPOOL_FILE_F_DEFAULT_BACKED);
+	EXPECT_VALUE(2, GPOOL_FILE_F_MMAP);
+	EXPECT_VALUE(4, GPOOL_FILE_F_SHARED);
 }
 
 TEST(list_files_args)

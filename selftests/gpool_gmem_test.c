@@ -5,7 +5,8 @@
  * /sys/kernel/mm/gpool/ show it.
  *
  * - every flag bit and every word of reserved[] is swept: only what
- *   docs/uapi.rst allows is accepted, the rest is EINVAL;
+ *   docs/uapi.rst allows is accepted, the rest is EINVAL; every flag
+ *   KVM_CAP_GUEST_MEMFD_FLAGS reports is valid alone;
  * - creation reserves the whole size, all or nothing, and close gives it
  *   all back;
  * - fallocate() punches split a 1G unit only as deep as needed and
@@ -71,49 +72,90 @@ FIXTURE_TEARDOWN(gmem)
 	EXPECT_EQ(self->free_before, gp_free_now());
 }
 
+/* What KVM_CAP_GUEST_MEMFD_FLAGS says for each kind of VM (6.18 + gpool). */
 TEST_F(gmem, cap_reports_the_flag)
 {
 	int vm0;
 
-	EXPECT_EQ((long long)GUEST_MEMFD_FLAG_GPOOL,
+	/* Private memory: no INIT_SHARED without in-place conversion. */
+	EXPECT_EQ((long long)(GUEST_MEMFD_FLAG_MMAP | GUEST_MEMFD_FLAG_GPOOL),
 		  ioctl(self->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_GUEST_MEMFD_FLAGS));
-	/* A VM type without private memory cannot use guest_memfd at all. */
+	/* An ordinary VM may keep all its memory in a shared guest_memfd. */
 	vm0 = ioctl(self->kvm_fd, KVM_CREATE_VM, KVM_X86_DEFAULT_VM);
 	ASSERT_GE(vm0, 0);
-	EXPECT_EQ(0, ioctl(vm0, KVM_CHECK_EXTENSION, KVM_CAP_GUEST_MEMFD_FLAGS));
+	EXPECT_EQ((long long)(GUEST_MEMFD_FLAG_MMAP | GUEST_MEMFD_FLAG_INIT_SHARED |
+			      GUEST_MEMFD_FLAG_GPOOL),
+		  ioctl(vm0, KVM_CHECK_EXTENSION, KVM_CAP_GUEST_MEMFD_FLAGS));
+	EXPECT_EQ(1, ioctl(vm0, KVM_CHECK_EXTENSION, KVM_CAP_GUEST_MEMFD));
 	close(vm0);
 }
 
-/* Every flag bit: only GUEST_MEMFD_FLAG_GPOOL (with a folio size) works. */
+/*
+ * Every flag bit alone, every word of reserved[] zero, on both VM types:
+ * valid exactly when KVM_CAP_GUEST_MEMFD_FLAGS reports it (upstream's
+ * guest_memfd_test and VMMs probe flags this way), EINVAL otherwise.
+ */
 TEST_F(gmem, flag_sweep)
 {
+	static const unsigned long types[] = {
+		KVM_X86_SW_PROTECTED_VM, KVM_X86_DEFAULT_VM,
+	};
 	struct gpool_create_guest_memfd args;
-	int bit, fd;
+	unsigned int t;
+	long long cap;
+	int bit, fd, vm;
 
-	for (bit = 0; bit < 64; bit++) {
-		memset(&args, 0, sizeof(args));
-		args.size = SZ_2M;
-		args.flags = 1ULL << bit;
-		args.folio_shift = GPOOL_FOLIO_SHIFT_2M;
-		fd = create_gmem(self->vm_fd, &args);
-		if (args.flags == GUEST_MEMFD_FLAG_GPOOL) {
-			EXPECT_GE(fd, 0) TH_LOG("bit %d: %s", bit, strerror(-fd));
-			if (fd >= 0)
-				close(fd);
-		} else {
-			EXPECT_EQ(-EINVAL, fd) TH_LOG("flag bit %d", bit);
+	for (t = 0; t < 2; t++) {
+		vm = ioctl(self->kvm_fd, KVM_CREATE_VM, types[t]);
+		ASSERT_GE(vm, 0);
+		cap = ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_GUEST_MEMFD_FLAGS);
+		ASSERT_TRUE((cap & GUEST_MEMFD_FLAG_GPOOL) != 0);
+		for (bit = 0; bit < 64; bit++) {
+			memset(&args, 0, sizeof(args));
+			args.size = SZ_2M;
+			args.flags = 1ULL << bit;
+			fd = create_gmem(vm, &args);
+			if (cap & args.flags) {
+				EXPECT_GE(fd, 0) TH_LOG("VM type %lu, bit %d: %s",
+							types[t], bit, strerror(-fd));
+				if (fd >= 0)
+					close(fd);
+			} else {
+				EXPECT_EQ(-EINVAL, fd)
+					TH_LOG("VM type %lu, flag bit %d", types[t], bit);
+			}
 		}
+		close(vm);
 	}
 }
 
-/* The flag alone (all of reserved[] zero) is not a valid request. */
-TEST_F(gmem, flag_needs_folio_shift)
+/* The flag alone (reserved[] zero): 1G folios, the local node first. */
+TEST_F(gmem, flag_alone_takes_defaults)
 {
 	struct gpool_create_guest_memfd args = {
 		.size = SZ_2M, .flags = GUEST_MEMFD_FLAG_GPOOL,
 	};
+	struct gpool_file_info info[8];
+	struct gpool_list_files_args list = {
+		.nr_files = 8, .files = (uintptr_t)info,
+	};
+	int fd, ctl, i, found = 0;
 
-	EXPECT_EQ(-EINVAL, create_gmem(self->vm_fd, &args));
+	fd = create_gmem(self->vm_fd, &args);
+	ASSERT_GE(fd, 0) TH_LOG("%s", strerror(-fd));
+	ctl = open("/dev/gpool", O_RDONLY | O_CLOEXEC);
+	ASSERT_GE(ctl, 0);
+	ASSERT_EQ(0, ioctl(ctl, GPOOL_IOC_LIST_FILES, &list));
+	for (i = 0; i < (int)list.nr_files && i < 8; i++) {
+		if (info[i].size != SZ_2M || info[i].pid != (__u32)getpid())
+			continue;
+		EXPECT_EQ(GPOOL_FOLIO_SHIFT_1G, (int)info[i].folio_shift);
+		EXPECT_EQ(GPOOL_NUMA_DEFAULT, (int)info[i].numa_mode);
+		found++;
+	}
+	EXPECT_EQ(1, found);
+	close(ctl);
+	close(fd);
 }
 
 /* Every word of reserved[], without the flag and with it. */

@@ -421,7 +421,8 @@ static bool pl_check_static(struct plane *p, const struct gpool_file_info *f,
 	     f->folio_shift != GPOOL_FOLIO_SHIFT_2M &&
 	     f->folio_shift != GPOOL_FOLIO_SHIFT_1G) ||
 	    f->numa_mode > GPOOL_NUMA_INTERLEAVE ||
-	    (f->file_flags & ~GPOOL_FILE_F_DEFAULT_BACKED) ||
+	    (f->file_flags & ~(GPOOL_FILE_F_DEFAULT_BACKED | GPOOL_FILE_F_MMAP |
+			       GPOOL_FILE_F_SHARED)) ||
 	    !memchr(f->comm, '\0', sizeof(f->comm)) ||
 	    !pl_all_zero(f->reserved, sizeof(f->reserved))) {
 		pl_fail(p, "list: file %llu: size %llu folio_shift %u numa_mode %u flags %#x, or comm or reserved[] wrong",

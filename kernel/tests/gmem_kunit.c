@@ -26,6 +26,9 @@
 #include <linux/kvm_gmem_backend.h>
 #include <linux/mm.h>
 #include <linux/sizes.h>
+#ifdef CONFIG_X86
+#include <asm/memtype.h>
+#endif
 #include <uapi/linux/gpool.h>
 
 #include "../../pool/pool.h"
@@ -146,7 +149,9 @@ static void gpool_gmem_test_create_checks_arguments(struct kunit *test)
 		.folio_shift = GPOOL_FOLIO_SHIFT_2M,
 	};
 	struct gpool_create_guest_memfd bad;
+	struct gpool_file_info *info;
 	struct gpool_file *gf;
+	u32 nr;
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(args.reserved); i++) {
@@ -175,6 +180,21 @@ static void gpool_gmem_test_create_checks_arguments(struct kunit *test)
 
 	gf = gpool_file_create(&args);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(gf));
+	gpool_file_destroy(gf);
+
+	/* The flag alone: the defaults, 1G folios from the local node. */
+	memset(&bad, 0, sizeof(bad));
+	bad.size = SZ_2M;
+	bad.flags = GUEST_MEMFD_FLAG_GPOOL;
+	gf = gpool_file_create(&bad);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(gf), "flag alone: %ld",
+			       PTR_ERR(gf));
+	KUNIT_ASSERT_EQ(test, gpool_files_list(U32_MAX, &info, &nr), 0);
+	/* The newest file is last. */
+	KUNIT_ASSERT_GT(test, nr, 0);
+	KUNIT_EXPECT_EQ(test, info[nr - 1].folio_shift, GPOOL_FOLIO_SHIFT_1G);
+	KUNIT_EXPECT_EQ(test, info[nr - 1].numa_mode, GPOOL_NUMA_DEFAULT);
+	kvfree(info);
 	gpool_file_destroy(gf);
 }
 
@@ -439,38 +459,79 @@ static void gpool_gmem_test_list_counters(struct kunit *test)
 
 /*
  * Pool memory has no folio for the architecture to prepare or populate,
- * so only KVM_X86_SW_PROTECTED_VM may have it, with the flag or by
- * default backing (one function decides both): a SEV-SNP guest created
- * under gpool=default_backing gets the page cache and still launches.
+ * so only VM types whose memory needs no preparation (default and
+ * KVM_X86_SW_PROTECTED_VM) may have it, with the flag or by default
+ * backing (one function decides both): a SEV-SNP guest created under
+ * gpool=default_backing gets the page cache and still launches.  MMAP is
+ * for every VM and INIT_SHARED for VMs without private memory, as 6.18.
  */
 static void gpool_gmem_test_vm_types(struct kunit *test)
 {
 #ifdef GMEM_HAVE_KVM
 	static const struct {
 		unsigned long type;
+		bool private_mem;
 		bool pool;
 	} types[] = {
-		{ KVM_X86_DEFAULT_VM, false },
-		{ KVM_X86_SW_PROTECTED_VM, true },
-		{ KVM_X86_SEV_VM, false },
-		{ KVM_X86_SEV_ES_VM, false },
-		{ KVM_X86_SNP_VM, false },
+		{ KVM_X86_DEFAULT_VM, false, true },
+		{ KVM_X86_SW_PROTECTED_VM, true, true },
+		{ KVM_X86_SEV_VM, false, false },
+		{ KVM_X86_SEV_ES_VM, false, false },
+		{ KVM_X86_SNP_VM, true, false },
 	};
 	struct kvm *kvm = kunit_kzalloc(test, sizeof(*kvm), GFP_KERNEL);
 	unsigned int i;
+	u64 want;
 
 	KUNIT_ASSERT_NOT_NULL(test, kvm);
-	/* Without a VM (KVM_CHECK_EXTENSION on /dev/kvm): what the pool has. */
+	/* Without a VM (KVM_CHECK_EXTENSION on /dev/kvm): what any VM has. */
 	KUNIT_EXPECT_EQ(test, kvm_gmem_supported_flags(NULL),
-			(u64)GUEST_MEMFD_FLAG_GPOOL);
+			(u64)(GUEST_MEMFD_FLAG_MMAP | GUEST_MEMFD_FLAG_INIT_SHARED |
+			      GUEST_MEMFD_FLAG_GPOOL));
 	for (i = 0; i < ARRAY_SIZE(types); i++) {
 		kvm->arch.vm_type = types[i].type;
-		KUNIT_EXPECT_EQ_MSG(test, kvm_gmem_supported_flags(kvm),
-				    types[i].pool ? (u64)GUEST_MEMFD_FLAG_GPOOL : 0,
+		kvm->arch.has_private_mem = types[i].private_mem;
+		want = GUEST_MEMFD_FLAG_MMAP;
+		if (!types[i].private_mem)
+			want |= GUEST_MEMFD_FLAG_INIT_SHARED;
+		if (types[i].pool)
+			want |= GUEST_MEMFD_FLAG_GPOOL;
+		KUNIT_EXPECT_EQ_MSG(test, kvm_gmem_supported_flags(kvm), want,
 				    "VM type %lu", types[i].type);
 	}
 #else
 	kunit_skip(test, "KVM with private memory is not built in");
+#endif
+}
+
+/*
+ * A host mapping of pool memory (mmap of a shared file) gets the memory
+ * type PAT records for the frames: it must be write-back, as KVM's and the
+ * zeroer's mappings are.  A nomap pool is not "System RAM", so only the
+ * pool's own record makes it so (gpool_unmap_direct()); without it PAT
+ * would map it UC-.
+ */
+static void gpool_gmem_test_host_memtype_wb(struct kunit *test)
+{
+#ifdef CONFIG_X86
+	int nid = gmem_node_with(GPOOL_LVL_2M, 1);
+	struct gpool_file *gf;
+	u64 pfn;
+	int order;
+
+	/* Without PAT every pfn mapping takes the vma's type, write-back. */
+	if (!pat_enabled())
+		kunit_skip(test, "PAT is off: no memory type to check");
+	if (nid < 0)
+		kunit_skip(test, "no free 2M unit");
+	gf = gmem_create(test, SZ_2M, GPOOL_FOLIO_SHIFT_2M, nid);
+	KUNIT_ASSERT_EQ(test, gpool_file_get_pfn(gf, 0, 0, &pfn, &order), 0);
+	KUNIT_EXPECT_FALSE_MSG(test, pat_pfn_immune_to_uc_mtrr(pfn),
+			       "pool frame %#llx would be mapped uncached", pfn);
+	KUNIT_EXPECT_FALSE(test, pat_pfn_immune_to_uc_mtrr(pfn + 511));
+	gpool_file_destroy(gf);
+#else
+	kunit_skip(test, "PAT is x86's");
 #endif
 }
 
@@ -488,6 +549,7 @@ static struct kunit_case gpool_gmem_test_cases[] = {
 	KUNIT_CASE_SLOW(gpool_gmem_test_list_counters),
 	KUNIT_CASE(gpool_gmem_test_vm_types),
 	KUNIT_CASE(gpool_gmem_test_grow_rollback_clears),
+	KUNIT_CASE(gpool_gmem_test_host_memtype_wb),
 	{}
 };
 

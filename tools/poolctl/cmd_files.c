@@ -51,11 +51,35 @@ static const char *file_numa(char *buf, size_t len,
 	return buf;
 }
 
+/* "default", "mmap", "shared", comma-separated, or "-". */
+static char *file_flags(char *buf, size_t len, __u32 flags)
+{
+	static const struct {
+		__u32 bit;
+		const char *name;
+	} names[] = {
+		{ GPOOL_FILE_F_DEFAULT_BACKED, "default" },
+		{ GPOOL_FILE_F_MMAP, "mmap" },
+		{ GPOOL_FILE_F_SHARED, "shared" },
+	};
+	size_t used = 0;
+	unsigned int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (flags & names[i].bit)
+			used += snprintf(buf + used, used < len ? len - used : 0,
+					 "%s%s", used ? "," : "", names[i].name);
+	if (!used)
+		snprintf(buf, len, "-");
+	return buf;
+}
+
 static void file_row(FILE *f, const struct gpool_file_info *fi)
 {
 	char pid[16], comm[FMT_COMM_LEN], size[FMT_SIZE_LEN], sz[FMT_SIZE_LEN];
 	char folio[FMT_SIZE_LEN], numa[FMT_SIZE_LEN + FMT_NODEMASK_LEN];
-	char units[80];
+	char units[80], flags[32];
 	__u64 other = file_other_bytes(fi);
 	bool any = false;
 	int n;
@@ -71,7 +95,7 @@ static void file_row(FILE *f, const struct gpool_file_info *fi)
 		fmt_comm(comm, fi->comm), fmt_size(size, fi->size),
 		fmt_folio_shift(folio, fi->folio_shift),
 		file_numa(numa, sizeof(numa), fi), units,
-		fi->file_flags & GPOOL_FILE_F_DEFAULT_BACKED ? "default" : "-");
+		file_flags(flags, sizeof(flags), fi->file_flags));
 	for (n = 0; n < GPOOL_FILE_NR_NODES; n++) {
 		if (!fi->node_bytes[n])
 			continue;
@@ -128,6 +152,13 @@ void files_print_json(FILE *f, const struct gpool_file_info *files,
 		json_str(&j, "numa_nodes", fmt_nodemask(buf, fi->numa_nodes));
 		json_bool(&j, "default_backed",
 			  fi->file_flags & GPOOL_FILE_F_DEFAULT_BACKED);
+		json_bool(&j, "mmap", fi->file_flags & GPOOL_FILE_F_MMAP);
+		json_bool(&j, "shared", fi->file_flags & GPOOL_FILE_F_SHARED);
+		json_open(&j, "host_maps", '{');
+		for (k = 0; k < GPOOL_NR_SIZES; k++)
+			json_u64(&j, gpool_size_name[gpool_size_order[k]],
+				 fi->host_maps[gpool_size_order[k]]);
+		json_close(&j, '{');
 		json_open(&j, "units", '{');
 		for (k = 0; k < GPOOL_NR_SIZES; k++)
 			json_u64(&j, gpool_size_name[gpool_size_order[k]],

@@ -42,10 +42,11 @@
  *
  * @size: bytes; as for any guest_memfd.  The whole size is reserved from
  *	the pool at creation, all or nothing.
- * @flags: GUEST_MEMFD_FLAG_GPOOL, plus any other supported flag.
+ * @flags: GUEST_MEMFD_FLAG_GPOOL, plus any other supported flag
+ *	(GUEST_MEMFD_FLAG_MMAP, GUEST_MEMFD_FLAG_INIT_SHARED).
  * @folio_shift: log2 of the largest folio the file may use:
- *	GPOOL_FOLIO_SHIFT_4K, _2M or _1G; required: 0 is invalid with the
- *	flag, so that the flag alone is never a valid request.
+ *	GPOOL_FOLIO_SHIFT_4K, _2M or _1G; 0 means _1G, so that the flag
+ *	alone (every word zero) is a valid request, with the defaults.
  *	(reserved[0], low half)
  * @numa_mode: GPOOL_NUMA_*.  (reserved[0], high half)
  * @numa_nodes: node mask for BIND, PREFERRED (exactly one node) and
@@ -203,6 +204,8 @@ struct gpool_default_backing_args {
 
 /* gpool_file_info.file_flags */
 #define GPOOL_FILE_F_DEFAULT_BACKED	(1U << 0) /* created without the flag */
+#define GPOOL_FILE_F_MMAP		(1U << 1) /* GUEST_MEMFD_FLAG_MMAP */
+#define GPOOL_FILE_F_SHARED		(1U << 2) /* GUEST_MEMFD_FLAG_INIT_SHARED */
 
 /**
  * struct gpool_file_info - one pool-backed guest_memfd
@@ -219,6 +222,8 @@ struct gpool_default_backing_args {
  * @units: units the file holds now, by size (GPOOL_SIZE_*).
  * @node_bytes: bytes the file holds now on each of nodes 0 to
  *	GPOOL_FILE_NR_NODES - 1; the sum of @units is the whole.
+ * @host_maps: host mappings (mmap) that faults have made so far, by size
+ *	(GPOOL_SIZE_*): one per PTE, PMD or PUD installed, in any process.
  * @reserved: zero.
  */
 struct gpool_file_info {
@@ -232,7 +237,8 @@ struct gpool_file_info {
 	__u64 numa_nodes;
 	__u64 units[GPOOL_NR_SIZES];
 	__u64 node_bytes[GPOOL_FILE_NR_NODES];
-	__u64 reserved[4];
+	__u64 host_maps[GPOOL_NR_SIZES];
+	__u64 reserved[1];
 };
 
 /**

@@ -473,6 +473,8 @@ static void two_files(struct gpool_file_info *f)
 	f[0].units[GPOOL_SIZE_2M] = 512;
 	f[0].node_bytes[0] = 2 * GiB;
 	f[0].node_bytes[1] = 2 * GiB;
+	f[0].file_flags = GPOOL_FILE_F_MMAP | GPOOL_FILE_F_SHARED;
+	f[0].host_maps[GPOOL_SIZE_1G] = 4;
 
 	f[1].id = 8;
 	f[1].pid = 0;
@@ -490,7 +492,7 @@ TEST(files_golden)
 {
 	static const char want[] =
 		"ID     PID     COMM               SIZE FOLIO NUMA           1G/2M/4K       FLAGS    NODES\n"
-		"7      912     qemu-system-x86    4.0G 1G    bind:0-1       3/512/0        -        0:2.0G,1:2.0G\n"
+		"7      912     qemu-system-x86    4.0G 1G    bind:0-1       3/512/0        mmap,shared 0:2.0G,1:2.0G\n"
 		"8      -       \"odd\"?name?xxxxx   6.0M 2M    default        0/1/2          default  16+:2.0M\n";
 	struct gpool_file_info f[2];
 	struct capture c;
@@ -525,6 +527,8 @@ TEST(files_json)
 	EXPECT_HAS(out, "\"numa_mode\": \"bind\"");
 	EXPECT_HAS(out, "\"numa_nodes\": \"0-1\"");
 	EXPECT_HAS(out, "\"default_backed\": true");
+	EXPECT_HAS(out, "\"mmap\": true");
+	EXPECT_HAS(out, "\"host_maps\": {");
 	EXPECT_HAS(out, "\"held_bytes\": 4294967296");
 	EXPECT_HAS(out, "\"other_node_bytes\": 2105344");
 	EXPECT_HAS(out, "\"1\": 2147483648");

@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gpool_mmap_race_test: host faults through the mapping of a shared pool
+ * file, and vCPUs, race a punch of one page of the same 1G unit.
+ *
+ * Built with the upstream KVM selftest library, like gpool_race_test, on
+ * an ordinary VM (KVM_X86_DEFAULT_VM) over a 1 GiB file of one 1G unit
+ * created with GUEST_MEMFD_FLAG_MMAP | GUEST_MEMFD_FLAG_INIT_SHARED.
+ *
+ * Two host threads touch pages all over the mapping (never in the punched
+ * page's 2M), writing and checking a signature; the main thread writes a
+ * page of a 2M region not split yet (so the write maps it with one PMD,
+ * or in the first round the whole unit with one PUD), punches it, reads
+ * it back (which refills it), punches it again and allocates it again,
+ * which merges the unit and drops its mappings, over and over.
+ * The oracles:
+ *
+ * - right after the punch, reading the punched page must fault (the
+ *   reading thread's minor fault count, RUSAGE_THREAD, goes up by exactly
+ *   one) and read zero: any mapping left over from before the punch, a
+ *   stale PUD of the whole unit among them, would be read without a
+ *   fault, and would reach the frame the punch freed;
+ * - every page a thread or a vCPU reads holds zero or its own signature;
+ * - with vCPUs: right after the punch the VM's pages_1g is zero, since a
+ *   1G SPTE could only map the unit as it was before the punch.
+ *
+ * host_1g        host threads only;
+ * gmem_only_1g   and two vCPUs over a memslot bound to the file;
+ * plain_slot_1g  and two vCPUs over an ordinary memslot whose
+ *                userspace_addr is the mapping (QEMU's guest-memfd=on):
+ *                KVM hears of the punch through its MMU notifier.
+ *
+ * Each case runs -i punches (default 300) or -t seconds (default 30),
+ * whichever comes first, and fails unless at least half of the punches
+ * found their region mapped huge (so that they had a huge mapping to
+ * break).
+ */
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <linux/falloc.h>
+#include <linux/gpool.h>
+
+#include "kvm_util.h"
+#include "processor.h"
+#include "test_util.h"
+#include "ucall_common.h"
+#include "gpool_util.h"
+
+#define DATA_SLOT	10
+#define DATA_GPA	(4ULL << 30)	/* 1G-aligned */
+#define SIZE		(1ULL << 30)
+#define NR_RACERS	2		/* host threads, and vCPUs */
+#define NR_TOUCH	8		/* pages each one cycles over */
+#define PUNCH		0ULL		/* the punched page's offset */
+#define HOST_SIG	0x4848000000000000ULL
+#define GUEST_SIG	0x4747000000000000ULL
+
+/* Offsets each racer touches: none in the punched page's 2M. */
+static uint64_t touch_offset(int who, int k)
+{
+	return k * (SIZE / NR_TOUCH) + (2ULL << 20) + (1 + who + 2 * k) * 4096;
+}
+
+struct guest_args {
+	uint64_t touch[NR_RACERS][NR_TOUCH];
+	uint64_t stop;
+};
+static struct guest_args args;
+
+static void guest_code(uint64_t id)
+{
+	volatile struct guest_args *a = &args;
+	uint64_t k, pass;
+
+	for (pass = 1; !a->stop; pass++) {
+		/* Exit now and then: see gpool_vcpu_thread(). */
+		if (!(pass % 256))
+			GUEST_SYNC(pass);
+		for (k = 0; k < NR_TOUCH; k++) {
+			volatile uint64_t *p = (uint64_t *)a->touch[id][k];
+			uint64_t want = GUEST_SIG | (uint64_t)p, v = *p;
+
+			__GUEST_ASSERT(v == 0 || v == want,
+				       "page %lx holds %lx, not 0 or %lx",
+				       (uint64_t)p, v, want);
+			*p = want;
+		}
+	}
+	GUEST_DONE();
+}
+
+static int ctl_fd = -1;
+static volatile uint64_t *map;
+static volatile bool stop_host;
+static uint64_t host_bad;	/* pages a host thread found foreign */
+
+static void *host_thread(void *arg)
+{
+	int who = (int)(uintptr_t)arg, k;
+
+	while (!stop_host) {
+		for (k = 0; k < NR_TOUCH; k++) {
+			uint64_t off = touch_offset(who, k) + 8 * 64;
+			volatile uint64_t *p = map + off / 8;
+			uint64_t want = HOST_SIG | off, v = *p;
+
+			if (v && v != want)
+				__atomic_add_fetch(&host_bad, 1, __ATOMIC_RELAXED);
+			*p = want;
+		}
+	}
+	return NULL;
+}
+
+/* The file's host mapping counts (GPOOL_IOC_LIST_FILES host_maps). */
+static void host_maps(__u64 *out)
+{
+	struct gpool_file_info *files;
+	unsigned int nr, i, found = 0;
+
+	TEST_ASSERT(!gpool_ctl_list_files(ctl_fd, &files, &nr), "LIST_FILES");
+	for (i = 0; i < nr; i++) {
+		if (files[i].size == SIZE && files[i].pid == (__u32)getpid()) {
+			memcpy(out, files[i].host_maps, sizeof(files[i].host_maps));
+			found++;
+		}
+	}
+	free(files);
+	TEST_ASSERT_EQ(found, 1);
+}
+
+static uint64_t iterations = 300;
+static int time_limit = 30;
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void gmem_fallocate(int fd, uint64_t offset, bool punch)
+{
+	int mode = FALLOC_FL_KEEP_SIZE | (punch ? FALLOC_FL_PUNCH_HOLE : 0);
+
+	TEST_ASSERT(!fallocate(fd, mode, offset, 4096),
+		    "fallocate(%s) at %#lx: %s", punch ? "punch" : "allocate",
+		    offset, strerror(errno));
+}
+
+enum { HOST_ONLY, GMEM_ONLY, PLAIN_SLOT };
+
+/* Returns the number of stale mappings seen. */
+static uint64_t test_race(int nid, int mode, const char *name)
+{
+	struct gpool_create_guest_memfd cargs = {
+		.size = SIZE,
+		.flags = GUEST_MEMFD_FLAG_GPOOL | GUEST_MEMFD_FLAG_MMAP |
+			 GUEST_MEMFD_FLAG_INIT_SHARED,
+		.folio_shift = GPOOL_FOLIO_SHIFT_1G,
+		.numa_mode = GPOOL_NUMA_BIND,
+		.numa_nodes = 1ULL << nid,
+	};
+	uint64_t n, stale = 0, huge = 0, max = iterations;
+	struct kvm_vcpu *vcpu[NR_RACERS];
+	pthread_t host[NR_RACERS], vthr[NR_RACERS];
+	__u64 before[GPOOL_NR_SIZES], after[GPOOL_NR_SIZES];
+	struct rusage r0, r1;
+	struct kvm_vm *vm;
+	double end;
+	int fd, i, k;
+
+	vm = __vm_create_with_vcpus(VM_SHAPE_DEFAULT, NR_RACERS, 0, guest_code,
+				    vcpu);
+	fd = __vm_ioctl(vm, KVM_CREATE_GUEST_MEMFD, &cargs);
+	TEST_ASSERT(fd >= 0, "KVM_CREATE_GUEST_MEMFD: %s", strerror(errno));
+	map = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	TEST_ASSERT(map != MAP_FAILED, "mmap: %s", strerror(errno));
+	TEST_ASSERT(!((uintptr_t)map & (SIZE - 1)), "mapping %p not 1G-aligned",
+		    map);
+	if (mode != HOST_ONLY) {
+		if (mode == GMEM_ONLY)
+			vm_set_user_memory_region2(vm, DATA_SLOT, KVM_MEM_GUEST_MEMFD,
+						   DATA_GPA, SIZE, (void *)map, fd, 0);
+		else
+			vm_set_user_memory_region(vm, DATA_SLOT, 0, DATA_GPA, SIZE,
+						  (void *)map);
+		virt_map_level(vm, DATA_GPA, DATA_GPA, SIZE, PG_LEVEL_1G);
+		memset(&args, 0, sizeof(args));
+		for (i = 0; i < NR_RACERS; i++) {
+			for (k = 0; k < NR_TOUCH; k++)
+				args.touch[i][k] = DATA_GPA + touch_offset(i, k);
+			vcpu_args_set(vcpu[i], 1, i);
+		}
+		sync_global_to_guest(vm, args);
+		for (i = 0; i < NR_RACERS; i++)
+			pthread_create(&vthr[i], NULL, gpool_vcpu_thread, vcpu[i]);
+	}
+	stop_host = false;
+	host_bad = 0;
+	for (i = 0; i < NR_RACERS; i++)
+		pthread_create(&host[i], NULL, host_thread, (void *)(uintptr_t)i);
+
+	end = now() + time_limit;
+	for (n = 0; n < max && now() < end; n++) {
+		/*
+		 * A new 2M region every round (none the racers touch): page
+		 * tables are not freed when a mapping is zapped, so once a
+		 * region's huge mapping was split its PMD table stays, and
+		 * only a region not split yet can be mapped huge again.  The
+		 * first round has the whole unit's PUD.
+		 */
+		uint64_t r = n % 512, punch, v;
+		__u64 pre[GPOOL_NR_SIZES];
+		bool bad_spte, bad_count;
+		long faulted;
+
+		if (r % 64 == 1)
+			r++;
+		punch = r << 21;
+		host_maps(pre);
+		getrusage(RUSAGE_THREAD, &r0);
+		map[punch / 8] = HOST_SIG | 1;
+		getrusage(RUSAGE_THREAD, &r1);
+		faulted = r1.ru_minflt - r0.ru_minflt;
+		gmem_fallocate(fd, punch, true);
+		bad_spte = mode != HOST_ONLY && vm_get_stat(vm, "pages_1g");
+		host_maps(before);
+		if (faulted && before[GPOOL_SIZE_1G] + before[GPOOL_SIZE_2M] >
+			       pre[GPOOL_SIZE_1G] + pre[GPOOL_SIZE_2M])
+			huge++;
+		/* This thread's own faults: the read must take exactly one. */
+		getrusage(RUSAGE_THREAD, &r0);
+		v = map[punch / 8];
+		getrusage(RUSAGE_THREAD, &r1);
+		host_maps(after);
+		bad_count = r1.ru_minflt - r0.ru_minflt != 1;
+		if (bad_spte || v || bad_count) {
+			if (!stale)
+				ksft_print_msg("%s: punch %lu at %#lx: pages_1g %lu, the punched page holds %#lx after %ld faults, host maps 1G/2M/4K %llu/%llu/%llu -> %llu/%llu/%llu\n",
+					       name, n, punch, mode != HOST_ONLY ?
+					       vm_get_stat(vm, "pages_1g") : 0, v,
+					       r1.ru_minflt - r0.ru_minflt,
+					       before[2], before[1], before[0],
+					       after[2], after[1], after[0]);
+			stale++;
+		}
+		/*
+		 * Reading the page refilled it through the fault; punch it
+		 * again and refill it with fallocate(), which merges the unit
+		 * back to 1G and drops every mapping of it, so that vCPUs map
+		 * it with one 1G SPTE before the next punch.
+		 */
+		gmem_fallocate(fd, punch, true);
+		if (mode != HOST_ONLY && vm_get_stat(vm, "pages_1g"))
+			stale++;
+		gmem_fallocate(fd, punch, false);
+		if (!(n % 4))
+			usleep(500);
+	}
+	stop_host = true;
+	for (i = 0; i < NR_RACERS; i++)
+		pthread_join(host[i], NULL);
+	if (mode != HOST_ONLY) {
+		uint64_t one = 1;
+
+		memcpy(addr_gva2hva(vm, (vm_vaddr_t)&args.stop), &one, sizeof(one));
+		for (i = 0; i < NR_RACERS; i++)
+			pthread_join(vthr[i], NULL);
+	}
+	kvm_vm_free(vm);
+	munmap((void *)map, SIZE);
+	close(fd);
+	ksft_print_msg("%s: %lu punches, %lu stale mappings, %lu foreign values, "
+		       "%lu punches of a hugely mapped region\n",
+		       name, n, stale, host_bad, huge);
+	TEST_ASSERT(n >= max / 10, "%s: only %lu punches in %d s", name, n,
+		    time_limit);
+	TEST_ASSERT(huge >= n / 2, "%s: only %lu of %lu punches found their region mapped huge",
+		    name, huge, n);
+	return stale + host_bad;
+}
+
+static uint64_t pool_allocated(int nid)
+{
+	return pool_stat(nid, GPOOL_SIZE_1G, "allocated") +
+	       pool_stat(nid, GPOOL_SIZE_2M, "allocated") +
+	       pool_stat(nid, GPOOL_SIZE_4K, "allocated");
+}
+
+int main(int argc, char *argv[])
+{
+	uint64_t before;
+	int opt, nid;
+
+	while ((opt = getopt(argc, argv, "i:t:")) != -1) {
+		switch (opt) {
+		case 'i':
+			iterations = strtoull(optarg, NULL, 0);
+			break;
+		case 't':
+			time_limit = atoi(optarg);
+			break;
+		default:
+			fprintf(stderr, "usage: %s [-i punches] [-t seconds]\n", argv[0]);
+			exit(KSFT_FAIL);
+		}
+	}
+
+	ksft_print_header();
+	TEST_ASSERT(kvm_check_cap(KVM_CAP_GUEST_MEMFD_FLAGS) & GUEST_MEMFD_FLAG_GPOOL,
+		    "KVM_CAP_GUEST_MEMFD_FLAGS does not report GUEST_MEMFD_FLAG_GPOOL");
+	nid = node_with_free_1g();
+	TEST_ASSERT(nid >= 0, "no node has a free 1G unit");
+	ctl_fd = open("/dev/gpool", O_RDONLY);
+	TEST_ASSERT(ctl_fd >= 0, "open /dev/gpool: %s", strerror(errno));
+	ksft_set_plan(3);
+	before = pool_allocated(nid);
+
+	ksft_test_result(!test_race(nid, HOST_ONLY, "host_1g"), "host_1g\n");
+	ksft_test_result(!test_race(nid, GMEM_ONLY, "gmem_only_1g"),
+			 "gmem_only_1g\n");
+	ksft_test_result(!test_race(nid, PLAIN_SLOT, "plain_slot_1g"),
+			 "plain_slot_1g\n");
+
+	TEST_ASSERT_EQ(before, pool_allocated(nid));
+	close(ctl_fd);
+	ksft_finished();
+}
