@@ -44,12 +44,17 @@ kvm_tests=(
 # The same tests from upstream Linux 7.2, unmodified (scripts/upstream-kvm.sh;
 # 7.2's arch directory is x86/): "name timeout".  docs/testing.md,
 # "Upstream 7.2 selftests".
+# Two of the five are left out: they test KVM x86 fixes of 6.13 and later
+# that have nothing to do with guest_memfd, which this 6.12 tree does not
+# carry, and they hang on it (docs/testing.md, "Upstream 7.2 selftests"):
+# set_memory_region_test's test_mmio_during_vectoring waits for a
+# KVM_INTERNAL_ERROR_DELIVERY_EV exit 6.12 never makes, and
+# pre_fault_memory_test deletes the memslot under a KVM_PRE_FAULT_MEMORY
+# that 6.12 retries forever instead of failing with EAGAIN.
 kvm72_tests=(
 	"guest_memfd_test 120"
-	"set_memory_region_test 400"
 	"x86/private_mem_conversions_test 300"
 	"x86/private_mem_kvm_exits_test 120"
-	"pre_fault_memory_test 180"
 )
 
 # The same upstream tests again with arguments, under a name of their own:
@@ -154,25 +159,16 @@ for name in gpool_hold_files; do
 	cp "$guest/gpool/$name" "$root/tests/gpool/$name"
 done
 # ---- upstream Linux 7.2 KVM selftests (scripts/upstream-kvm.sh) ----
-# kvm72_tests go to /tests/kvm72/.  Their "kvm72:" manifest lines are
-# written only with GPOOL_KVM72=1: the boots of scripts/guest-runs that
-# select "*" would run them, and they cannot pass on this kernel yet.
-# Until then a failed fetch (no network, unstable moved on from 7.2)
-# leaves them out instead of failing the image.
-if [ "${GPOOL_KVM72:-0}" = 1 ]; then
-	"$top/scripts/upstream-kvm.sh" "${kvm72_tests[@]%% *}"
-elif ! "$top/scripts/upstream-kvm.sh" "${kvm72_tests[@]%% *}"; then
-	log "upstream 7.2 KVM selftests left out (the step above failed)"
-	kvm72_tests=()
-fi
+# kvm72_tests go to /tests/kvm72/, as "kvm72:" tests.  They are part of
+# what make check proves: if they cannot be fetched or built, the image
+# is not built either.
+"$top/scripts/upstream-kvm.sh" "${kvm72_tests[@]%% *}"
 for t in "${kvm72_tests[@]}"; do
 	name=${t%% *}
 	timeout=${t##* }
 	mkdir -p "$root/tests/kvm72/$(dirname "$name")"
 	cp "$build/up72/kvm/$name" "$root/tests/kvm72/$name"
-	if [ "${GPOOL_KVM72:-0}" = 1 ]; then
-		echo "kvm72:$(basename "$name") $timeout /tests/kvm72/$name" >> "$manifest"
-	fi
+	echo "kvm72:$(basename "$name") $timeout /tests/kvm72/$name" >> "$manifest"
 done
 # ---- end of the upstream Linux 7.2 block ----
 cp "$manifest" "$root/tests/list"
