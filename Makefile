@@ -38,7 +38,8 @@ T ?=
 BOOT ?=
 # The pool `make demo` and `make bench` boot with.
 DEMO_CMDLINE ?= gpool=0:1G,1:2G
-BENCH_CMDLINE ?= gpool=0:2G,1:2G
+# hugetlbfs pages for the host fault-in table: 1 GiB of 1G and of 2M pages.
+BENCH_CMDLINE ?= gpool=0:2G,1:2G hugepagesz=1G hugepages=1 hugepagesz=2M hugepages=512
 # make soak: how long, and the arguments (SOAK_ARGS="-s SEED -n STEPS"
 # replays a run).
 SOAK_SECONDS ?= 600

@@ -16,10 +16,17 @@
  * ROUNDS times, interleaved (A B C D A B C D ...); the table shows the
  * median with min and max, and the ratios to 6.12.
  *
+ * A second table is the host's side (issue 11): a process faults in
+ * 1 GiB through a mapping, of a shared pool-backed guest_memfd with 1G and
+ * 2M units, a 6.18-style page-cache guest_memfd (4K), hugetlbfs 1G and 2M
+ * pages and anonymous THP: time, the process's page faults, and the
+ * mappings it got (the pool's host_maps; smaps for the others).
+ *
  * Pool memory is measured pre-zeroed: before each pool round the
  * benchmark waits for the background zeroer to clear the pool, as a host
- * would between VMs.  A benchmark, not a test: it asserts only that each
- * step worked.
+ * would between VMs.  Every other source clears on the fault path (the
+ * page cache, hugetlbfs and THP all do).  A benchmark, not a test: it
+ * asserts only that each step worked.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -28,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <linux/falloc.h>
 #include <linux/gpool.h>
 
@@ -209,6 +217,195 @@ static void print_row(const char *what, size_t off)
 	printf("\n");
 }
 
+/* ---- the host's side: 1 GiB faulted in through a mapping ---- */
+
+enum { SRC_POOL, SRC_GMEM, SRC_HUGETLB, SRC_THP };
+
+struct source {
+	const char *name;
+	int kind;
+	unsigned int shift;
+};
+
+static const struct source sources[] = {
+	{ "pool 1G", SRC_POOL, GPOOL_FOLIO_SHIFT_1G },
+	{ "pool 2M", SRC_POOL, GPOOL_FOLIO_SHIFT_2M },
+	{ "gmem 4K", SRC_GMEM, 12 },
+	{ "hugetlb 1G", SRC_HUGETLB, 30 },
+	{ "hugetlb 2M", SRC_HUGETLB, 21 },
+	{ "THP", SRC_THP, 21 },
+};
+#define NR_SOURCES (sizeof(sources) / sizeof(sources[0]))
+
+struct hsample {
+	double ms;
+	long faults;
+	uint64_t maps[GPOOL_NR_SIZES];	/* by GPOOL_SIZE_* */
+	bool failed;
+};
+
+static struct hsample hsamples[NR_SOURCES][ROUNDS];
+
+/* A field of the smaps entry of the vma at @addr, in kB; -1 if none. */
+static long smaps_kb(void *addr, const char *field)
+{
+	char line[256], want[32];
+	unsigned long start, end;
+	bool in = false;
+	long kb = -1;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	if (!f)
+		return -1;
+	snprintf(want, sizeof(want), "%s:", field);
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2 &&
+		    strchr(line, '-') < strchr(line, ' ')) {
+			in = (uintptr_t)addr >= start && (uintptr_t)addr < end;
+			continue;
+		}
+		if (in && !strncmp(line, want, strlen(want))) {
+			kb = strtol(line + strlen(want), NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return kb;
+}
+
+static void host_one(const struct source *src, int nid, int ctl,
+		     struct hsample *s)
+{
+	struct gpool_create_guest_memfd args = {
+		.size = DATA_SIZE,
+		.flags = GUEST_MEMFD_FLAG_MMAP | GUEST_MEMFD_FLAG_INIT_SHARED,
+	};
+	struct kvm_vm *vm = NULL;
+	struct rusage r0, r1;
+	uint64_t off;
+	char *m;
+	double t;
+	int fd = -1;
+
+	memset(s, 0, sizeof(*s));
+	if (src->kind == SRC_POOL || src->kind == SRC_GMEM) {
+		if (src->kind == SRC_POOL) {
+			args.flags |= GUEST_MEMFD_FLAG_GPOOL;
+			args.folio_shift = src->shift;
+			args.numa_mode = GPOOL_NUMA_BIND;
+			args.numa_nodes = 1ULL << nid;
+			wait_for_zeroer(nid);
+		}
+		vm = vm_create_barebones();
+		fd = __vm_ioctl(vm, KVM_CREATE_GUEST_MEMFD, &args);
+		TEST_ASSERT(fd >= 0, "KVM_CREATE_GUEST_MEMFD (%s): %s", src->name,
+			    strerror(errno));
+		m = mmap(NULL, DATA_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	} else if (src->kind == SRC_HUGETLB) {
+		m = mmap(NULL, DATA_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB |
+			 (src->shift << MAP_HUGE_SHIFT), -1, 0);
+	} else {
+		/* THP: 2M-aligned anonymous memory, MADV_HUGEPAGE. */
+		m = mmap(NULL, DATA_SIZE + (2ULL << 20), PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (m != MAP_FAILED) {
+			m = (char *)align_up((uint64_t)m, 2ULL << 20);
+			madvise(m, DATA_SIZE, MADV_HUGEPAGE);
+		}
+	}
+	if (m == MAP_FAILED) {
+		/* hugetlbfs without reserved pages of that size: say so. */
+		s->failed = true;
+		goto out;
+	}
+
+	getrusage(RUSAGE_SELF, &r0);
+	t = now_ms();
+	for (off = 0; off < DATA_SIZE; off += 4096)
+		*(volatile uint64_t *)(m + off) = off;
+	s->ms = now_ms() - t;
+	getrusage(RUSAGE_SELF, &r1);
+	s->faults = r1.ru_minflt - r0.ru_minflt + r1.ru_majflt - r0.ru_majflt;
+
+	if (src->kind == SRC_POOL) {
+		struct gpool_file_info *files;
+		unsigned int nr, i;
+
+		TEST_ASSERT(!gpool_ctl_list_files(ctl, &files, &nr), "LIST_FILES");
+		for (i = 0; i < nr; i++)
+			if (files[i].pid == (__u32)getpid())
+				memcpy(s->maps, files[i].host_maps, sizeof(s->maps));
+		free(files);
+	} else if (src->kind == SRC_HUGETLB) {
+		s->maps[gpool_size_of_shift(src->shift)] = DATA_SIZE >> src->shift;
+	} else {
+		long thp = src->kind == SRC_THP ? smaps_kb(m, "AnonHugePages") : 0;
+		long rss = smaps_kb(m, "Rss");
+
+		s->maps[GPOOL_SIZE_2M] = thp > 0 ? thp / 2048 : 0;
+		s->maps[GPOOL_SIZE_4K] = rss > thp ? (rss - (thp > 0 ? thp : 0)) / 4 : 0;
+	}
+	munmap(m, DATA_SIZE);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (vm)
+		kvm_vm_free(vm);
+}
+
+static void host_table(int nid)
+{
+	double v[ROUNDS];
+	size_t si;
+	int r, ctl = open("/dev/gpool", O_RDONLY);
+
+	TEST_ASSERT(ctl >= 0, "open /dev/gpool: %s", strerror(errno));
+	printf("\nhost fault-in of 1 GiB through a mapping, %d interleaved rounds "
+	       "(pool pre-zeroed; the others clear on the fault path)\n", ROUNDS);
+	for (r = 0; r < ROUNDS; r++) {
+		for (si = 0; si < NR_SOURCES; si++) {
+			struct hsample *s = &hsamples[si][r];
+
+			host_one(&sources[si], nid, ctl, s);
+			if (s->failed)
+				printf("# round %d %-10s mmap failed: %s\n", r + 1,
+				       sources[si].name, strerror(errno));
+			else
+				printf("# round %d %-10s touch %9.1f ms, %7ld faults\n",
+				       r + 1, sources[si].name, s->ms, s->faults);
+			fflush(stdout);
+		}
+	}
+	printf("\n%-12s %22s %9s %9s %16s\n", "source", "ms: median (min-max)",
+	       "vs gmem", "faults", "maps 1G/2M/4K");
+	for (si = 0; si < NR_SOURCES; si++) {
+		char maps[48];
+		double gmed;
+
+		if (hsamples[si][0].failed) {
+			printf("%-12s %22s\n", sources[si].name, "(not available)");
+			continue;
+		}
+		for (r = 0; r < ROUNDS; r++)
+			v[r] = hsamples[2][r].ms;
+		qsort(v, ROUNDS, sizeof(v[0]), cmp_double);
+		gmed = v[ROUNDS / 2];
+		for (r = 0; r < ROUNDS; r++)
+			v[r] = hsamples[si][r].ms;
+		qsort(v, ROUNDS, sizeof(v[0]), cmp_double);
+		snprintf(maps, sizeof(maps), "%lu/%lu/%lu",
+			 hsamples[si][0].maps[GPOOL_SIZE_1G],
+			 hsamples[si][0].maps[GPOOL_SIZE_2M],
+			 hsamples[si][0].maps[GPOOL_SIZE_4K]);
+		printf("%-12s %9.1f (%5.1f-%6.1f) %8.1fx %9ld %16s\n",
+		       sources[si].name, v[ROUNDS / 2], v[0], v[ROUNDS - 1],
+		       v[ROUNDS / 2] ? gmed / v[ROUNDS / 2] : 0,
+		       hsamples[si][0].faults, maps);
+	}
+	close(ctl);
+}
+
 int main(void)
 {
 	size_t bi;
@@ -250,5 +447,6 @@ int main(void)
 		printf(" %25s", m);
 	}
 	printf("\n");
+	host_table(nid);
 	return 0;
 }
