@@ -141,7 +141,10 @@ check)
 	;;
 demo)
 	say "# gpool-demo $*"
-	{ gpool-demo "$@" 2>&1; echo $? > /tmp/rc; } > $out
+	# Twice: a VM with private memory, then an ordinary VM whose memory is
+	# all shared guest_memfd mapped by the VMM (-O).
+	{ gpool-demo "$@" 2>&1 && echo && gpool-demo -O "$@" 2>&1
+	  echo $? > /tmp/rc; } > $out
 	say "# gpool-runner: demo exit $(cat /tmp/rc)"
 	;;
 bench)

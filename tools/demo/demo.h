@@ -58,6 +58,18 @@
  *      pattern A everywhere else;
  *   e. the guest writes pattern A to R again and verifies all of slot 1.
  *
+ * With -O the VM is an ordinary one (KVM_X86_DEFAULT_VM) whose slot 1 is
+ * all shared guest_memfd, as 6.18 allows: the file is created with
+ * GUEST_MEMFD_FLAG_MMAP | GUEST_MEMFD_FLAG_INIT_SHARED, mmap()ed as the
+ * VMM's view, bound guest_memfd-only, and the phases become
+ *   a, b as above (the memory is shared, not private);
+ *   c. the VMM reads the guest's pattern through its mapping, writes
+ *      pattern C to R there, and the guest must see it; the pool's
+ *      host_maps show how the VMM's mapping was made (one 1G mapping);
+ *   d. R is punched: both sides read zero there and pattern A elsewhere;
+ *   e. R is allocated again (the unit merges), the guest rewrites and
+ *      verifies everything, and KVM maps it huge again.
+ *
  * After each phase the VM's mapping counts (pages_4k/2m/1g) and exits are read
  * from /sys/kernel/debug/kvm/<pid>-<vmfd>/ (or the global files).  If
  * /sys/kernel/mm/gpool exists, its counters are shown as a compact table
@@ -189,6 +201,7 @@ struct opts {
 	__u64 size;			/* -s; 0: default for the backing */
 	unsigned int folio_shift;	/* -f; 0: not given */
 	bool plain;			/* -P */
+	bool ordinary;			/* -O */
 };
 
 struct vm {
@@ -207,6 +220,7 @@ struct vm {
 	unsigned int folio_shift;	/* if gpool */
 	const char *backing;		/* how slot 1 is backed, and why */
 	const struct phase *conv;	/* phase c, for phase d's checks */
+	bool ordinary;			/* -O: KVM_X86_DEFAULT_VM, shared slot 1 */
 };
 
 extern bool quiet;
@@ -231,7 +245,7 @@ void stats_locate(struct vm *vm);
 void stats_read(const struct vm *vm, struct kstats *s);
 void stats_print(const char *tag, const struct phase *ph);
 int vm_open_kvm(struct vm *vm);
-int vm_check_caps(int fd, bool system);
+int vm_check_caps(int fd, bool system, bool ordinary);
 int vm_create(struct vm *vm);
 int vm_choose_backing(struct vm *vm, const struct opts *o);
 int vm_set_attributes(struct vm *vm, __u64 gpa, __u64 size, __u64 attrs);
@@ -253,6 +267,9 @@ int phase_verify(struct vm *vm, struct phase *ph);
 int phase_to_shared(struct vm *vm, struct phase *ph);
 int phase_to_private(struct vm *vm, struct phase *ph);
 int phase_final(struct vm *vm, struct phase *ph);
+int phase_o_vmm(struct vm *vm, struct phase *ph);
+int phase_o_punch(struct vm *vm, struct phase *ph);
+int phase_o_refill(struct vm *vm, struct phase *ph);
 
 /* pool_view.c */
 int pool_read(struct pool_snap *s);

@@ -270,12 +270,14 @@ out:
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: gpool-demo [-s SIZE] [-f SHIFT | -P] [-q] [-h]\n"
+		"usage: gpool-demo [-s SIZE] [-f SHIFT | -P] [-O] [-q] [-h]\n"
 		"  -s SIZE   guest_memfd slot size, suffix K/M/G, multiple of 2M,\n"
 		"            %lluM..%lluM (default %lluM with the pool, %lluM without)\n"
 		"  -f SHIFT  pool folio_shift: 30 (1G, default), 21 (2M) or 12 (4K);\n"
 		"            needs GUEST_MEMFD_FLAG_GPOOL\n"
 		"  -P        plain guest_memfd even if KVM offers GUEST_MEMFD_FLAG_GPOOL\n"
+		"  -O        an ordinary VM whose memory is all shared guest_memfd,\n"
+		"            mapped by the VMM (GUEST_MEMFD_FLAG_MMAP | _INIT_SHARED)\n"
 		"  -q        quiet: print only the summary\n"
 		"  -h        this help\n",
 		SLOT1_MIN_SIZE / MiB, SLOT1_MAX_SIZE / MiB,
@@ -289,7 +291,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	while ((c = getopt(argc, argv, "s:f:Pqh")) != -1) {
+	while ((c = getopt(argc, argv, "s:f:POqh")) != -1) {
 		switch (c) {
 		case 's':
 			if (parse_size(optarg, &o->size)) {
@@ -318,6 +320,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'P':
 			o->plain = true;
 			break;
+		case 'O':
+			o->ordinary = true;
+			break;
 		case 'q':
 			quiet = true;
 			break;
@@ -343,7 +348,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 
 static int vm_setup(struct vm *vm, const struct opts *o)
 {
-	if (vm_open_kvm(vm) || vm_check_caps(vm->kvm_fd, true) ||
+	vm->ordinary = o->ordinary;
+	if (vm_open_kvm(vm) || vm_check_caps(vm->kvm_fd, true, o->ordinary) ||
 	    vm_create(vm) || vm_choose_backing(vm, o) || vm_setup_slot0(vm) ||
 	    vm_setup_slot1(vm) || vm_create_vcpu(vm))
 		return -1;
@@ -357,9 +363,14 @@ static int run_phases(struct vm *vm, struct phase *ph, int *nr)
 		phase_write, phase_verify, phase_to_shared, phase_to_private,
 		phase_final,
 	};
+	int (*const ofn[])(struct vm *, struct phase *) = {
+		phase_write, phase_verify, phase_o_vmm, phase_o_punch,
+		phase_o_refill,
+	};
 
+	BUILD_BUG_ON(ARRAY_SIZE(fn) != ARRAY_SIZE(ofn));
 	for (*nr = 0; *nr < (int)ARRAY_SIZE(fn); (*nr)++)
-		if (fn[*nr](vm, &ph[*nr]))
+		if ((vm->ordinary ? ofn : fn)[*nr](vm, &ph[*nr]))
 			return -1;
 	say("\n[guest] halt\n");
 	return guest_cmd(vm, NULL, GCMD_HALT, 0, 0, 0, NULL);

@@ -104,8 +104,9 @@ static unsigned long vmm_check_view(struct vm *vm, const char *tag, __u64 off,
 
 int phase_write(struct vm *vm, struct phase *ph)
 {
-	say("\n[a] guest writes pattern A to every page of private slot 1\n");
-	phase_begin(vm, ph, "a write private");
+	say("\n[a] guest writes pattern A to every page of %s slot 1\n",
+	    vm->ordinary ? "shared" : "private");
+	phase_begin(vm, ph, vm->ordinary ? "a write shared" : "a write private");
 	if (guest_range(vm, ph, "a", GCMD_WRITE, 0, vm->size, KEY_A))
 		return -1;
 	phase_end(vm, ph, "a");
@@ -115,7 +116,7 @@ int phase_write(struct vm *vm, struct phase *ph)
 int phase_verify(struct vm *vm, struct phase *ph)
 {
 	say("\n[b] guest verifies pattern A\n");
-	phase_begin(vm, ph, "b verify private");
+	phase_begin(vm, ph, vm->ordinary ? "b verify shared" : "b verify private");
 	if (guest_range(vm, ph, "b", GCMD_VERIFY, 0, vm->size, KEY_A))
 		return -1;
 	phase_end(vm, ph, "b");
@@ -285,5 +286,112 @@ int phase_final(struct vm *vm, struct phase *ph)
 	    guest_range(vm, ph, "e", GCMD_VERIFY, 0, vm->size, KEY_A))
 		return -1;
 	phase_end(vm, ph, "e");
+	return 0;
+}
+
+/* ------------------------------------------- an ordinary VM (-O) phases */
+
+/* How the VMM's mapping of slot 1 was made: the pool's host_maps. */
+static void show_host_maps(struct vm *vm, const char *tag)
+{
+	struct gpool_file_info *files;
+	unsigned int nr, i;
+	int fd;
+
+	if (!vm->gpool)
+		return;
+	fd = gpool_ctl_open(NULL, false);
+	if (fd < 0 || gpool_ctl_list_files(fd, &files, &nr)) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	for (i = 0; i < nr; i++) {
+		if (files[i].pid != (__u32)getpid() || files[i].size != vm->size)
+			continue;
+		say("[%s] VMM mapping of slot 1, as the pool made it: %llu 1G, %llu 2M, %llu 4K mappings\n",
+		    tag, (unsigned long long)files[i].host_maps[GPOOL_SIZE_1G],
+		    (unsigned long long)files[i].host_maps[GPOOL_SIZE_2M],
+		    (unsigned long long)files[i].host_maps[GPOOL_SIZE_4K]);
+	}
+	free(files);
+	close(fd);
+}
+
+/* Write pattern @key over [off, off + len) through the VMM's mapping. */
+static void vmm_write_view(struct vm *vm, __u64 off, __u64 len, __u32 key)
+{
+	for (__u64 o = off; o < off + len; o += PAGE_SIZE)
+		*(__u32 *)(vm->shared + o) = (__u32)(SLOT1_GPA + o) ^ key;
+}
+
+int phase_o_vmm(struct vm *vm, struct phase *ph)
+{
+	unsigned long bad;
+
+	say("\n[c] the VMM reads slot 1 through its mapping, writes pattern C to R\n");
+	phase_begin(vm, ph, "c VMM via mmap");
+	bad = vmm_check_view(vm, "c", 0, vm->size, true, KEY_A);
+	say("[c] VMM reads the guest's pattern A: %lu mismatches\n", bad);
+	ph->bad += bad;
+	show_host_maps(vm, "c");
+	vmm_write_view(vm, CONV_OFF, CONV_LEN, KEY_C);
+	if (guest_range(vm, ph, "c", GCMD_VERIFY, CONV_OFF, CONV_LEN, KEY_C) ||
+	    guest_rest(vm, ph, "c", GCMD_VERIFY, KEY_A))
+		return -1;
+	phase_end(vm, ph, "c");
+	vm->conv = ph;
+	return 0;
+}
+
+int phase_o_punch(struct vm *vm, struct phase *ph)
+{
+	unsigned long bad;
+	double t0;
+
+	say("\n[d] punch R out of the guest_memfd: both sides read zero there\n");
+	phase_begin(vm, ph, "d punch R");
+	t0 = now_ms();
+	if (fallocate(vm->gmem_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		      CONV_OFF, CONV_LEN) < 0) {
+		pr_sys("fallocate(guest_memfd, PUNCH_HOLE, %#llx, %#llx)",
+		       CONV_OFF, CONV_LEN);
+		return -1;
+	}
+	ph->vmm_ms = now_ms() - t0;
+	say("[d] PUNCH_HOLE: %.3f ms (unmaps the unit from the VMM and from KVM)\n",
+	    ph->vmm_ms);
+	if (guest_range(vm, ph, "d", GCMD_ZERO, CONV_OFF, CONV_LEN, 0) ||
+	    guest_rest(vm, ph, "d", GCMD_VERIFY, KEY_A))
+		return -1;
+	bad = vmm_check_view(vm, "d", CONV_OFF, CONV_LEN, false, 0);
+	say("[d] VMM reads R: %lu non-zero pages\n", bad);
+	ph->bad += bad;
+	phase_end(vm, ph, "d");
+	show_host_maps(vm, "d");
+	return 0;
+}
+
+int phase_o_refill(struct vm *vm, struct phase *ph)
+{
+	const struct phase *c = vm->conv;
+
+	say("\n[e] allocate R again (the unit merges), guest rewrites it, verifies all\n");
+	phase_begin(vm, ph, "e refill, verify");
+	if (fallocate(vm->gmem_fd, FALLOC_FL_KEEP_SIZE, CONV_OFF, CONV_LEN) < 0) {
+		pr_sys("fallocate(guest_memfd, KEEP_SIZE, %#llx, %#llx)",
+		       CONV_OFF, CONV_LEN);
+		return -1;
+	}
+	if (guest_range(vm, ph, "e", GCMD_WRITE, CONV_OFF, CONV_LEN, KEY_A) ||
+	    guest_range(vm, ph, "e", GCMD_VERIFY, 0, vm->size, KEY_A))
+		return -1;
+	ph->bad += vmm_check_view(vm, "e", 0, vm->size, true, KEY_A);
+	phase_end(vm, ph, "e");
+	show_host_maps(vm, "e");
+	if (vm->stats_per_vm && c && c->after.v[ST_1G] > 0 &&
+	    ph->after.v[ST_1G] < c->after.v[ST_1G])
+		phase_fail(ph, "KVM maps %lld 1G pages, %lld before the punch",
+			   ph->after.v[ST_1G], c->after.v[ST_1G]);
 	return 0;
 }

@@ -90,12 +90,12 @@ int vm_open_kvm(struct vm *vm)
 }
 
 /* Capabilities on the system fd, and again on the VM fd once it exists. */
-int vm_check_caps(int fd, bool system)
+int vm_check_caps(int fd, bool system, bool ordinary)
 {
 	const char *where = system ? "/dev/kvm" : "VM fd";
 	int types = 0, gmem, attrs, mem2;
 
-	if (system) {
+	if (system && !ordinary) {
 		types = kvm_cap(fd, KVM_CAP_VM_TYPES, "KVM_CAP_VM_TYPES");
 		if (types < 0)
 			return -1;
@@ -111,7 +111,7 @@ int vm_check_caps(int fd, bool system)
 	attrs = kvm_cap(fd, KVM_CAP_MEMORY_ATTRIBUTES, "KVM_CAP_MEMORY_ATTRIBUTES");
 	if (mem2 < 0 || gmem < 0 || attrs < 0)
 		return -1;
-	if (system)
+	if (system && !ordinary)
 		say("[setup] %s: VM types %#x (SW_PROTECTED_VM ok)\n", where, types);
 	say("[setup] %s: USER_MEMORY2 %d, GUEST_MEMFD %d, MEMORY_ATTRIBUTES %#x\n",
 	    where, mem2, gmem, attrs);
@@ -120,7 +120,8 @@ int vm_check_caps(int fd, bool system)
 		       where);
 		return -1;
 	}
-	if (!(attrs & KVM_MEMORY_ATTRIBUTE_PRIVATE)) {
+	/* An ordinary VM has no private memory: its guest_memfd is shared. */
+	if (!ordinary && !(attrs & KVM_MEMORY_ATTRIBUTE_PRIVATE)) {
 		pr_err("%s: KVM_CAP_MEMORY_ATTRIBUTES = %#x lacks PRIVATE (%#llx)",
 		       where, attrs, KVM_MEMORY_ATTRIBUTE_PRIVATE);
 		return -1;
@@ -130,14 +131,18 @@ int vm_check_caps(int fd, bool system)
 
 int vm_create(struct vm *vm)
 {
-	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, KVM_X86_SW_PROTECTED_VM);
+	unsigned long type = vm->ordinary ? KVM_X86_DEFAULT_VM :
+					    KVM_X86_SW_PROTECTED_VM;
+	const char *name = vm->ordinary ? "KVM_X86_DEFAULT_VM" :
+					  "KVM_X86_SW_PROTECTED_VM";
+
+	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, type);
 	if (vm->vm_fd < 0) {
-		pr_sys("KVM_CREATE_VM(KVM_X86_SW_PROTECTED_VM)");
+		pr_sys("KVM_CREATE_VM(%s)", name);
 		return -1;
 	}
-	say("[setup] VM fd %d, type %d (KVM_X86_SW_PROTECTED_VM)\n",
-	    vm->vm_fd, KVM_X86_SW_PROTECTED_VM);
-	return vm_check_caps(vm->vm_fd, false);
+	say("[setup] VM fd %d, type %lu (%s)\n", vm->vm_fd, type, name);
+	return vm_check_caps(vm->vm_fd, false, vm->ordinary);
 }
 
 /*
@@ -158,6 +163,12 @@ int vm_choose_backing(struct vm *vm, const struct opts *o)
 	avail = flags & GUEST_MEMFD_FLAG_GPOOL;
 	say("[setup] VM fd: GUEST_MEMFD_FLAGS %#x (GUEST_MEMFD_FLAG_GPOOL %s)\n",
 	    flags, avail ? "supported" : "not supported");
+	if (vm->ordinary && (~flags & (GUEST_MEMFD_FLAG_MMAP |
+				       GUEST_MEMFD_FLAG_INIT_SHARED))) {
+		pr_err("-O needs GUEST_MEMFD_FLAG_MMAP and _INIT_SHARED (6.18), which KVM does not report (%#x)",
+		       flags);
+		return -1;
+	}
 
 	if (!avail && !o->plain && o->folio_shift) {
 		pr_err("-f needs GUEST_MEMFD_FLAG_GPOOL, which KVM does not report (KVM_CAP_GUEST_MEMFD_FLAGS = %#x)",
@@ -296,8 +307,10 @@ static int vm_create_gmem(struct vm *vm)
 
 	BUILD_BUG_ON(sizeof(g) != sizeof(struct kvm_create_guest_memfd));
 	before.present = 0;
+	if (vm->ordinary)
+		g.flags = GUEST_MEMFD_FLAG_MMAP | GUEST_MEMFD_FLAG_INIT_SHARED;
 	if (vm->gpool_flag) {
-		g.flags = GUEST_MEMFD_FLAG_GPOOL;
+		g.flags |= GUEST_MEMFD_FLAG_GPOOL;
 		g.folio_shift = vm->folio_shift;
 		g.numa_mode = GPOOL_NUMA_DEFAULT;
 		g.numa_nodes = 0;
@@ -324,10 +337,35 @@ static int vm_create_gmem(struct vm *vm)
 	return 0;
 }
 
+/*
+ * An ordinary VM's slot 1: the VMM's view is the guest_memfd's own mapping
+ * (placed 1G-aligned by the kernel), and the memslot takes every page from
+ * the file (guest_memfd-only); nothing is private.
+ */
+static int vm_setup_slot1_shared(struct vm *vm)
+{
+	vm->shared = mmap(NULL, vm->size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			  vm->gmem_fd, 0);
+	if (vm->shared == MAP_FAILED) {
+		vm->shared = NULL;
+		pr_sys("mmap(guest_memfd, MAP_SHARED, %llu bytes)", vm->size);
+		return -1;
+	}
+	if (vm_set_region(vm, 1, KVM_MEM_GUEST_MEMFD, SLOT1_GPA, vm->size,
+			  vm->shared, vm->gmem_fd))
+		return -1;
+	say("[setup] slot 1: GPA %#llx-%#llx, %llu MiB shared guest_memfd (fd %d), mapped by the VMM at %p\n",
+	    SLOT1_GPA, SLOT1_GPA + vm->size - 1, vm->size / MiB, vm->gmem_fd,
+	    (void *)vm->shared);
+	return 0;
+}
+
 int vm_setup_slot1(struct vm *vm)
 {
 	if (vm_create_gmem(vm))
 		return -1;
+	if (vm->ordinary)
+		return vm_setup_slot1_shared(vm);
 	/* Same alignment as the GPA, or KVM disables huge mappings (lpage). */
 	vm->shared = mmap_aligned(vm->size, SLOT1_GPA);
 	if (!vm->shared) {
