@@ -18,6 +18,12 @@
  * idle.  The thread gives up its unit between two 2M pieces when paused
  * (cleared so far, but returned dirty), so a pause waits for at most one
  * 2M clear, whatever the thread's priority.
+ *
+ * A nomap pool has no direct map.  memremap() would build and tear down a
+ * vmalloc mapping (and, with PAT, a memory-type record) for every piece it
+ * clears, several allocations per 4K unit; so a nomap pool is cleared
+ * through one fixed window of 2 MiB instead, whose page tables are made at
+ * init and kept: no allocation on the clearing path.
  */
 #define pr_fmt(fmt) "gpool: " fmt
 
@@ -26,7 +32,9 @@
 #include <linux/io.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
+#include <linux/mutex.h>
 #include <linux/sched.h>
+#include <linux/vmalloc.h>
 #include <linux/wait.h>
 
 #include "../pool/pool.h"
@@ -43,6 +51,68 @@ static bool gpool_zero_busy;	/* the thread holds a unit */
 static u64 gpool_zero_cur_pfn;
 static unsigned int gpool_zero_cur_order;
 
+/* The nomap clearing window: 0 until set up (then memremap() is used). */
+#define GPOOL_ZERO_WINDOW	(512UL << PAGE_SHIFT)
+static unsigned long gpool_zero_window;
+static DEFINE_MUTEX(gpool_zero_window_lock);
+
+static int gpool_zero_pte_none(pte_t *pte, unsigned long addr, void *data)
+{
+	return 0;
+}
+
+/*
+ * The window starts a page into its area, so that it is never 2M-aligned:
+ * vmap_page_range() then maps it with 4K entries only, into page tables
+ * that apply_to_page_range() made here and that unmapping never frees.
+ */
+static void __init gpool_zero_window_init(void)
+{
+	struct vm_struct *area;
+	unsigned long addr;
+
+	if (!gpool_nomap)
+		return;
+	area = get_vm_area(GPOOL_ZERO_WINDOW + PAGE_SIZE, VM_IOREMAP);
+	if (!area)
+		goto fail;
+	addr = (unsigned long)area->addr + PAGE_SIZE;
+	if (apply_to_page_range(&init_mm, addr, GPOOL_ZERO_WINDOW,
+				gpool_zero_pte_none, NULL)) {
+		free_vm_area(area);
+		goto fail;
+	}
+	gpool_zero_window = addr;
+	return;
+fail:
+	pr_warn("no clearing window: memremap() for every piece\n");
+}
+
+/* Clear @len bytes (at most 2M) from frame @pfn. */
+static int gpool_zero_piece(u64 pfn, u64 len)
+{
+	void *addr;
+	int ret;
+
+	if (!gpool_zero_window) {
+		/* The direct map, when the frames have one. */
+		addr = memremap(PFN_PHYS(pfn), len, MEMREMAP_WB);
+		if (!addr)
+			return -ENOMEM;
+		memset(addr, 0, len);
+		memunmap(addr);
+		return 0;
+	}
+	mutex_lock(&gpool_zero_window_lock);
+	ret = vmap_page_range(gpool_zero_window, gpool_zero_window + len,
+			      PFN_PHYS(pfn), PAGE_KERNEL);
+	if (!ret)
+		memset((void *)gpool_zero_window, 0, len);
+	vunmap_range(gpool_zero_window, gpool_zero_window + len);
+	mutex_unlock(&gpool_zero_window_lock);
+	return ret;
+}
+
 /*
  * Clear a unit.  The background thread's clear (@yield) gives up between
  * two 2M pieces as soon as someone pauses the thread: it runs at nice 19,
@@ -53,23 +123,17 @@ static unsigned int gpool_zero_cur_order;
 static int gpool_zero_range(u64 pfn, unsigned int order, bool yield)
 {
 	u64 nr = 1ULL << order, done;
-	void *addr;
+	int ret;
 
-	/*
-	 * memremap() gives the direct map when the frames have one and a
-	 * write-back mapping of their own in nomap mode.  2M at a time keeps
-	 * the mappings small and lets a 1G clear be rescheduled.
-	 */
+	/* 2M at a time, so that a 1G clear can be rescheduled. */
 	for (done = 0; done < nr; done += 512) {
 		u64 len = min_t(u64, nr - done, 512) << PAGE_SHIFT;
 
 		if (yield && atomic_read(&gpool_zero_paused))
 			return -EAGAIN;
-		addr = memremap(PFN_PHYS(pfn + done), len, MEMREMAP_WB);
-		if (!addr)
-			return -ENOMEM;
-		memset(addr, 0, len);
-		memunmap(addr);
+		ret = gpool_zero_piece(pfn + done, len);
+		if (ret)
+			return ret;
 		cond_resched();
 	}
 	return 0;
@@ -169,6 +233,7 @@ int __init gpool_zero_init(void)
 {
 	struct task_struct *t;
 
+	gpool_zero_window_init();
 	t = kthread_run(gpool_zeroer_fn, NULL, "gpool_zero");
 	if (IS_ERR(t)) {
 		pr_warn("no background zeroing (%ld): memory is cleared when allocated\n",
