@@ -52,6 +52,7 @@ static long gpool_ctl_info(void __user *uarg)
 		args.pool_flags |= GPOOL_INFO_F_DEFAULT_BACKING;
 	if (gpool_can_resize())
 		args.pool_flags |= GPOOL_INFO_F_CAN_RESIZE;
+	args.pool_flags |= GPOOL_INFO_F_GMEM_ATTRIBUTES;
 	for (nid = 0; nid < GPOOL_MAX_NODES; nid++) {
 		if (gpool_node_stats(gpool_system, nid, &stats))
 			continue;

@@ -91,6 +91,31 @@ static void gpool_file_resched(void)
 	cond_resched();
 }
 
+/*
+ * The attributes guest_memfd.c keeps for [start, end): whether they are
+ * all the same, and those of @start in *@attrs.  A file without a mapper
+ * yet (KUnit's) is all of one kind: shared if it was created so.
+ */
+static bool gpool_file_attributes(struct gpool_file *gf, u64 start, u64 end,
+				  u64 *attrs)
+{
+	const struct kvm_gmem_mapper *mapper = gpool_file_mapper(gf);
+
+	if (!mapper || !mapper->attributes) {
+		*attrs = gf->shared ? 0 : KVM_MEMORY_ATTRIBUTE_PRIVATE;
+		return true;
+	}
+	return mapper->attributes(gf->backend.mapper_data, start, end, attrs);
+}
+
+/* A unit never spans shared and private pages: it is mapped whole. */
+static bool gpool_file_fits(void *priv, u64 start, u64 nr_pages)
+{
+	u64 attrs;
+
+	return gpool_file_attributes(priv, start, start + nr_pages, &attrs);
+}
+
 static const struct gpool_table_ops gpool_file_table_ops = {
 	.clear		= gpool_zero_unit,
 	.zeroer_holds	= gpool_zero_holds,
@@ -98,6 +123,7 @@ static const struct gpool_table_ops gpool_file_table_ops = {
 	.zeroer_resume	= gpool_zero_resume,
 	.freed		= gpool_file_freed,
 	.resched	= gpool_file_resched,
+	.fits		= gpool_file_fits,
 };
 
 /* Is a frame of the @order-aligned block holding @index bad? */
@@ -226,6 +252,50 @@ int gpool_file_punch(struct gpool_file *gf, pgoff_t start, pgoff_t end)
 	mutex_unlock(&gf->lock);
 	/* Freed memory is dirty: have it cleared before anyone needs it. */
 	gpool_zero_kick();
+	return ret;
+}
+
+/*
+ * Convert [start, end) in place (KVM_SET_MEMORY_ATTRIBUTES2), under the
+ * file's mutex: drop the host's and KVM's mappings of the whole units the
+ * range touches, split those units so that the range is whole units (1G
+ * into 2M, and the 2M units at either end into 4K; no frame is freed,
+ * moved or cleared), let guest_memfd record the new attributes, and merge
+ * back the units of the span that are of one kind again.  Nothing can map
+ * the span in between (the invalidation holds off KVM's faults; the host's
+ * fault takes the mutex), and afterwards every mapping is made anew at the
+ * new unit sizes.  Merged units are invalidated once more, as allocate
+ * does, so that KVM maps them huge.  No pin can hold the memory (the host
+ * mapping is a pfn mapping), so nothing is left to check, and the
+ * direction does not matter here: the attributes decide what merges.
+ */
+int gpool_file_convert(struct gpool_file *gf, pgoff_t start, pgoff_t end,
+		       int (*commit)(void *arg), void *arg)
+{
+	const struct kvm_gmem_mapper *mapper = gpool_file_mapper(gf);
+	u64 span_start = start, span_end = end, merged_start, merged_end;
+	int ret;
+
+	if (WARN_ON_ONCE(!mapper) || end > gf->table.nr_pages || start >= end)
+		return -EINVAL;
+
+	mutex_lock(&gf->lock);
+	gpool_table_span(&gf->table, &span_start, &span_end);
+	mapper->invalidate_begin(gf->backend.mapper_data, span_start, span_end);
+	ret = gpool_table_split(&gf->table, start, end);
+	if (!ret)
+		ret = commit(arg);
+	gpool_table_merge(&gf->table, span_start, span_end, &merged_start,
+			  &merged_end);
+	mapper->invalidate_end(gf->backend.mapper_data, span_start, span_end);
+	mutex_unlock(&gf->lock);
+
+	if (merged_start < merged_end) {
+		mapper->invalidate_begin(gf->backend.mapper_data, merged_start,
+					 merged_end);
+		mapper->invalidate_end(gf->backend.mapper_data, merged_start,
+				       merged_end);
+	}
 	return ret;
 }
 
@@ -522,17 +592,28 @@ static vm_fault_t gpool_host_fault_order(struct vm_fault *vmf,
 	unsigned int unit_order;
 	bool merged = false;
 	vm_fault_t ret;
-	u64 pfn;
+	u64 pfn, attrs;
 	int err;
 
-	if (index >= gf->table.nr_pages || !gf->shared)
+	if (index >= gf->table.nr_pages)
 		return VM_FAULT_SIGBUS;
 	/* The core checked that the vma covers the block, equally aligned. */
 	if (ALIGN_DOWN(index, 1UL << order) + (1UL << order) >
 	    gf->table.nr_pages)
 		return VM_FAULT_FALLBACK;
 
+	/*
+	 * Only shared pages are mapped.  A conversion changes the attributes
+	 * under the file's mutex, after dropping the host's mappings of the
+	 * units it touches, and no unit spans both kinds: the unit's order
+	 * below is safe for the whole block.
+	 */
 	mutex_lock(&gf->lock);
+	if (!gpool_file_attributes(gf, index, index + 1, &attrs) ||
+	    (attrs & KVM_MEMORY_ATTRIBUTE_PRIVATE)) {
+		ret = VM_FAULT_SIGBUS;
+		goto out;
+	}
 	if (xa_load(&gf->poison, index)) {
 		ret = VM_FAULT_HWPOISON;
 		goto out;
@@ -615,12 +696,21 @@ static int gpool_gmem_mmap(struct kvm_gmem_backend *backend,
 	return 0;
 }
 
+static int gpool_gmem_convert(struct kvm_gmem_backend *backend, pgoff_t start,
+			      pgoff_t end, bool to_private,
+			      int (*commit)(void *arg), void *arg)
+{
+	return gpool_file_convert(gpool_backend_file(backend), start, end,
+				  commit, arg);
+}
+
 static const struct kvm_gmem_backend_ops gpool_gmem_ops = {
 	.get_pfn	= gpool_gmem_get_pfn,
 	.allocate	= gpool_gmem_allocate,
 	.punch		= gpool_gmem_punch,
 	.release	= gpool_gmem_release,
 	.mmap		= gpool_gmem_mmap,
+	.convert	= gpool_gmem_convert,
 };
 
 struct kvm_gmem_backend *

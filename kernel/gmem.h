@@ -49,7 +49,11 @@ struct gpool_file {
 	u32 file_flags;		/* GPOOL_FILE_F_* */
 	u32 numa_mode;
 	u64 numa_nodes;
-	/* GUEST_MEMFD_FLAG_INIT_SHARED: the host may map the memory (mmap). */
+	/*
+	 * Created with GUEST_MEMFD_FLAG_INIT_SHARED (GPOOL_FILE_F_SHARED).
+	 * Which pages are shared now is guest_memfd.c's to say (the mapper's
+	 * attributes); this is only for a file without a mapper (KUnit's).
+	 */
 	bool shared;
 	/* Host mappings made by faults, per size (GPOOL_LVL_*), under @lock. */
 	u64 host_maps[GPOOL_NR_LVLS];

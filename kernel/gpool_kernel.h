@@ -59,6 +59,8 @@ int gpool_file_get_pfn(struct gpool_file *gf, pgoff_t index, u64 gfn,
 int gpool_file_allocate(struct gpool_file *gf, pgoff_t start, pgoff_t end,
 			pgoff_t *merged_start, pgoff_t *merged_end);
 int gpool_file_punch(struct gpool_file *gf, pgoff_t start, pgoff_t end);
+int gpool_file_convert(struct gpool_file *gf, pgoff_t start, pgoff_t end,
+		       int (*commit)(void *arg), void *arg);
 
 /* gmem.c: the files, for the control file and sysfs. */
 bool gpool_default_backing_on(void);

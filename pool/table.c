@@ -114,6 +114,13 @@ static int gpool_table_get_unit(struct gpool_table *t, unsigned int order,
 	return 0;
 }
 
+/* May one unit back the @nr_pages pages at @start (ops->fits)? */
+static bool gpool_table_fits(const struct gpool_table *t, u64 start,
+			     u64 nr_pages)
+{
+	return !t->ops->fits || t->ops->fits(t->priv, start, nr_pages);
+}
+
 static struct gpool_chunk *gpool_window(const struct gpool_table *t,
 					u64 index)
 {
@@ -140,7 +147,8 @@ static bool gpool_window_fits(const struct gpool_table *t, u64 index)
 	for (i = 0; i < GPOOL_WINDOW_CHUNKS; i++)
 		if (c[i].state != GPOOL_CHUNK_EMPTY)
 			return false;
-	return true;
+	return gpool_table_fits(t, ALIGN_DOWN(index, GPOOL_WINDOW_PAGES),
+				GPOOL_WINDOW_PAGES);
 }
 
 /* The 1G unit the window's chunks last came from, if they agree on one. */
@@ -188,6 +196,9 @@ static bool gpool_try_merge_1g(struct gpool_table *t, u64 index)
 	for (i = 0; i < GPOOL_WINDOW_CHUNKS; i++)
 		if (c[i].state != GPOOL_CHUNK_2M)
 			return false;
+	if (!gpool_table_fits(t, ALIGN_DOWN(index, GPOOL_WINDOW_PAGES),
+			      GPOOL_WINDOW_PAGES))
+		return false;
 	if (gpool_merge(t->owner, home, GPOOL_ORDER_1G, &info))
 		return false;
 	gpool_set_window(t, index, home);
@@ -207,6 +218,9 @@ static bool gpool_try_merge_2m(struct gpool_table *t, struct gpool_chunk *c)
 	for (i = 0; i < GPOOL_CHUNK_PAGES; i++)
 		if (c->pages[i] != c->home + i)
 			return false;
+	if (!gpool_table_fits(t, (c - t->chunks) * GPOOL_CHUNK_PAGES,
+			      GPOOL_CHUNK_PAGES))
+		return false;
 	if (gpool_merge(t->owner, c->home, GPOOL_ORDER_2M, &info))
 		return false;
 	gpool_table_count_units(t, GPOOL_ORDER_4K, -(long)GPOOL_CHUNK_PAGES);
@@ -277,6 +291,7 @@ int gpool_table_populate(struct gpool_table *t, u64 index, bool *merged)
 	}
 	if (t->max_order >= GPOOL_ORDER_2M &&
 	    chunk_start + GPOOL_CHUNK_PAGES <= t->nr_pages &&
+	    gpool_table_fits(t, chunk_start, GPOOL_CHUNK_PAGES) &&
 	    !gpool_table_get_unit(t, GPOOL_ORDER_2M, c->home, &unit)) {
 		c->state = GPOOL_CHUNK_2M;
 		c->home = unit.pfn;
@@ -505,6 +520,58 @@ int gpool_table_punch(struct gpool_table *t, u64 start, u64 end)
 		gpool_table_resched(t);
 	}
 	return ret;
+}
+
+int gpool_table_split(struct gpool_table *t, u64 start, u64 end)
+{
+	u64 bounds[2] = { start, end }, n;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(bounds); i++) {
+		u64 b = bounds[i];
+
+		/* Each split leaves a smaller unit at b: at most two rounds. */
+		while (b && b < t->nr_pages && gpool_unit_of(t, b, &n) != b) {
+			ret = gpool_split_chunk(t, b / GPOOL_CHUNK_PAGES, start,
+						end);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+void gpool_table_merge(struct gpool_table *t, u64 start, u64 end,
+		       u64 *merged_start, u64 *merged_end)
+{
+	u64 first = U64_MAX, last = 0, i;
+	unsigned long ci;
+
+	end = min(end, t->nr_pages);
+	if (start >= end)
+		goto out;
+	for (ci = start / GPOOL_CHUNK_PAGES; ci * GPOOL_CHUNK_PAGES < end; ci++) {
+		struct gpool_chunk *c = &t->chunks[ci];
+
+		if (c->state == GPOOL_CHUNK_4K && gpool_try_merge_2m(t, c)) {
+			first = min(first, (u64)ci * GPOOL_CHUNK_PAGES);
+			last = max(last, (u64)(ci + 1) * GPOOL_CHUNK_PAGES);
+		}
+		gpool_table_resched(t);
+	}
+	/* Then each 1G window the range touches, once. */
+	for (i = ALIGN_DOWN(start, GPOOL_WINDOW_PAGES); i < end;
+	     i += GPOOL_WINDOW_PAGES) {
+		if (gpool_window(t, i)->state == GPOOL_CHUNK_2M &&
+		    gpool_try_merge_1g(t, i)) {
+			first = min(first, i);
+			last = max(last, i + GPOOL_WINDOW_PAGES);
+		}
+	}
+out:
+	*merged_start = first;
+	*merged_end = first == U64_MAX ? first : last;
 }
 
 long gpool_table_find(struct gpool_table *t, u64 pfn)

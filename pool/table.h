@@ -49,6 +49,9 @@ struct gpool_chunk {
  * @freed: the units backing [start, end) went back to the pool (the
  *	kernel forgets its bad-frame marks there).  May be NULL.
  * @resched: a long loop may yield here (cond_resched()).  May be NULL.
+ * @fits: may one unit back the @nr_pages pages at @start?  Not if their
+ *	attributes differ (shared and private): a unit is mapped whole.
+ *	May be NULL (always).
  */
 struct gpool_table_ops {
 	int (*clear)(u64 pfn, unsigned int order);
@@ -57,6 +60,7 @@ struct gpool_table_ops {
 	void (*zeroer_resume)(void);
 	void (*freed)(void *priv, u64 start, u64 end);
 	void (*resched)(void);
+	bool (*fits)(void *priv, u64 start, u64 nr_pages);
 };
 
 /**
@@ -114,6 +118,23 @@ void gpool_table_span(const struct gpool_table *t, u64 *start, u64 *end);
  * freed so far stay freed and the rest stay backed.
  */
 int gpool_table_punch(struct gpool_table *t, u64 start, u64 end);
+
+/*
+ * Split the units at either end of [start, end) so that it is made of whole
+ * units, in place: every frame stays where it is and stays the file's (for a
+ * conversion between shared and private).  On failure (-ENOMEM for split
+ * metadata) the units are as they were, or split at one end only.
+ */
+int gpool_table_split(struct gpool_table *t, u64 start, u64 end);
+
+/*
+ * Merge the units of [start, end), and the 1G windows holding them, where
+ * ops->fits allows it and the frames are still those the units were split
+ * from.  [*merged_start, *merged_end) says what now maps differently (empty
+ * if *merged_start >= *merged_end).
+ */
+void gpool_table_merge(struct gpool_table *t, u64 start, u64 end,
+		       u64 *merged_start, u64 *merged_end);
 
 /* The page @pfn backs, or -1. */
 long gpool_table_find(struct gpool_table *t, u64 pfn);

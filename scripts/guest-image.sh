@@ -76,6 +76,7 @@ gpool_kvm_tests=(
 	"gpool_race_test 300"
 	"gpool_mmap_test 600"
 	"gpool_mmap_race_test 400"
+	"gpool_conv_test 600"
 	"gpool_soak 240 -t 60 -R"
 )
 # Programs built the same way that are tools (stress/kvm/); `make soak`

@@ -141,9 +141,12 @@ check)
 	;;
 demo)
 	say "# gpool-demo $*"
-	# Twice: a VM with private memory, then an ordinary VM whose memory is
-	# all shared guest_memfd mapped by the VMM (-O).
-	{ gpool-demo "$@" 2>&1 && echo && gpool-demo -O "$@" 2>&1
+	# Three times: a VM with private memory converted the 6.8 way
+	# (attributes, punch, refill), the same converting in place
+	# (KVM_SET_MEMORY_ATTRIBUTES2, -I), then an ordinary VM whose memory
+	# is all shared guest_memfd mapped by the VMM (-O).
+	{ gpool-demo "$@" 2>&1 && echo && gpool-demo -I "$@" 2>&1 && echo &&
+	  gpool-demo -O "$@" 2>&1
 	  echo $? > /tmp/rc; } > $out
 	say "# gpool-runner: demo exit $(cat /tmp/rc)"
 	;;

@@ -88,6 +88,24 @@ TEST(kvm_additions)
 	EXPECT_VALUE(0x40000000ULL, GUEST_MEMFD_FLAG_GPOOL);
 	/* 8 bytes wide, so that it combines with the other __u64 flags. */
 	EXPECT_VALUE(8, sizeof(GUEST_MEMFD_FLAG_GPOOL));
+	/* 0005, as 6.18. */
+	EXPECT_VALUE(1, GUEST_MEMFD_FLAG_MMAP);
+	EXPECT_VALUE(2, GUEST_MEMFD_FLAG_INIT_SHARED);
+}
+
+/* 0007, as the in-place conversion series (v7 to v13). */
+TEST(memory_attributes2)
+{
+	CHECK_LAYOUT(kvm_memory_attributes2, 128,
+		     FIELD(kvm_memory_attributes2, address, 0, 8),
+		     FIELD(kvm_memory_attributes2, offset, 0, 8),
+		     FIELD(kvm_memory_attributes2, size, 8, 8),
+		     FIELD(kvm_memory_attributes2, attributes, 16, 8),
+		     FIELD(kvm_memory_attributes2, flags, 24, 8),
+		     FIELD(kvm_memory_attributes2, error_offset, 32, 8),
+		     FIELD(kvm_memory_attributes2, reserved, 40, 88));
+	EXPECT_VALUE(0xc080aed2, KVM_SET_MEMORY_ATTRIBUTES2);
+	EXPECT_VALUE(8, KVM_MEMORY_ATTRIBUTE_PRIVATE);
 }
 
 TEST(info_args)
@@ -105,6 +123,7 @@ TEST(info_args)
 	EXPECT_VALUE(1, GPOOL_INFO_F_NOMAP);
 	EXPECT_VALUE(2, GPOOL_INFO_F_DEFAULT_BACKING);
 	EXPECT_VALUE(4, GPOOL_INFO_F_CAN_RESIZE);
+	EXPECT_VALUE(8, GPOOL_INFO_F_GMEM_ATTRIBUTES);
 }
 
 TEST(size_stats)

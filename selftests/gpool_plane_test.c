@@ -856,8 +856,10 @@ static bool pl_check_node(struct plane *p, int nid,
 static void *pl_stats(void *arg)
 {
 	const __u64 known = GPOOL_INFO_F_NOMAP | GPOOL_INFO_F_DEFAULT_BACKING |
-			    GPOOL_INFO_F_CAN_RESIZE;
-	const __u64 fixed = GPOOL_INFO_F_NOMAP | GPOOL_INFO_F_CAN_RESIZE;
+			    GPOOL_INFO_F_CAN_RESIZE |
+			    GPOOL_INFO_F_GMEM_ATTRIBUTES;
+	const __u64 fixed = GPOOL_INFO_F_NOMAP | GPOOL_INFO_F_CAN_RESIZE |
+			    GPOOL_INFO_F_GMEM_ATTRIBUTES;
 	struct gpool_node_stats_args s;
 	struct gpool_info_args info;
 	struct plane *p = arg;

@@ -13,6 +13,8 @@
  *   rollback: gmem_kunit_mf.c;
  * - a punch invalidates KVM's mappings of every unit it splits, whole,
  *   before it changes anything;
+ * - a conversion splits in place (no frame moves), invalidating the whole
+ *   unit first, and merges back when the range is of one kind again;
  * - the counters GPOOL_IOC_LIST_FILES reports follow every split, merge
  *   and free;
  * - only VM types whose private memory needs no preparation by the
@@ -23,6 +25,7 @@
  */
 #include <kunit/test.h>
 #include <linux/gpool.h>
+#include <linux/kvm.h>
 #include <linux/kvm_gmem_backend.h>
 #include <linux/mm.h>
 #include <linux/sizes.h>
@@ -411,6 +414,165 @@ static void gmem_file_info(struct kunit *test, struct gpool_file_info *out)
 	kvfree(info);
 }
 
+/* The units of the newest file, of size @size (GPOOL_SIZE_*). */
+static u64 gmem_units(struct kunit *test, int size)
+{
+	struct gpool_file_info fi;
+
+	gmem_file_info(test, &fi);
+	return fi.units[size];
+}
+
+/*
+ * A mapper with attributes, for conversions: one bit per page (private),
+ * and what the conversion invalidated.
+ */
+struct gmem_conv {
+	struct gmem_inval inval;
+	unsigned long *private;
+	pgoff_t start, end;		/* what the commit sets */
+	bool to_private;
+	int commits;
+};
+
+static void gmem_conv_begin(void *data, pgoff_t start, pgoff_t end)
+{
+	gmem_inval_begin(&((struct gmem_conv *)data)->inval, start, end);
+}
+
+static void gmem_conv_end(void *data, pgoff_t start, pgoff_t end)
+{
+	gmem_inval_end(&((struct gmem_conv *)data)->inval, start, end);
+}
+
+static bool gmem_conv_attributes(void *data, pgoff_t start, pgoff_t end,
+				 u64 *attrs)
+{
+	struct gmem_conv *c = data;
+	bool first = test_bit(start, c->private);
+
+	*attrs = first ? KVM_MEMORY_ATTRIBUTE_PRIVATE : 0;
+	if (first)
+		return find_next_zero_bit(c->private, end, start) >= end;
+	return find_next_bit(c->private, end, start) >= end;
+}
+
+static const struct kvm_gmem_mapper gmem_conv_mapper = {
+	.invalidate_begin = gmem_conv_begin,
+	.invalidate_end = gmem_conv_end,
+	.zap = gmem_inval_zap,
+	.attributes = gmem_conv_attributes,
+};
+
+static int gmem_conv_commit(void *arg)
+{
+	struct gmem_conv *c = arg;
+
+	c->commits++;
+	if (c->to_private)
+		bitmap_set(c->private, c->start, c->end - c->start);
+	else
+		bitmap_clear(c->private, c->start, c->end - c->start);
+	return 0;
+}
+
+static void gmem_convert(struct kunit *test, struct gpool_file *gf,
+			 struct gmem_conv *c, pgoff_t start, pgoff_t end,
+			 bool to_private)
+{
+	c->start = start;
+	c->end = end;
+	c->to_private = to_private;
+	KUNIT_ASSERT_EQ(test, gpool_file_convert(gf, start, end,
+						 gmem_conv_commit, c), 0);
+}
+
+/* The frame and order get_pfn gives page @index (bound at gfn == index). */
+static int gmem_order_at(struct kunit *test, struct gpool_file *gf,
+			 pgoff_t index, u64 want_pfn)
+{
+	u64 pfn;
+	int order;
+
+	KUNIT_ASSERT_EQ(test, gpool_file_get_pfn(gf, index, index, &pfn, &order), 0);
+	KUNIT_EXPECT_EQ(test, pfn, want_pfn);
+	return order;
+}
+
+/*
+ * A conversion splits in place: converting 4K inside a private 1G unit
+ * invalidates the whole window first, then leaves 2M units and one 4K
+ * chunk with every frame where it was; converting it back merges the unit
+ * again and invalidates it once more so that KVM maps it 1G.  A 2M-aligned
+ * conversion splits only to 2M.  A populate never makes a unit over both
+ * kinds.
+ */
+static void gpool_gmem_test_convert_in_place(struct kunit *test)
+{
+	const pgoff_t nr = SZ_1G >> PAGE_SHIFT, p = 1024 + 3;
+	int nid = gmem_node_with(2, 1);
+	struct gmem_conv c = {};
+	struct gpool_file *gf;
+	u64 base;
+	int order;
+
+	if (nid < 0)
+		kunit_skip(test, "no free 1G unit");
+	c.private = kunit_kzalloc(test, BITS_TO_LONGS(nr) * sizeof(long),
+				  GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, c.private);
+	bitmap_fill(c.private, nr);
+	gf = gmem_create(test, SZ_1G, GPOOL_FOLIO_SHIFT_1G, nid);
+	gpool_file_set_mapper(gf, &gmem_conv_mapper, &c);
+	KUNIT_ASSERT_EQ(test, gpool_file_get_pfn(gf, 0, 0, &base, &order), 0);
+	KUNIT_ASSERT_EQ(test, order, GPOOL_ORDER_1G);
+
+	/* 4K to shared: the window invalidated while still one unit. */
+	c.inval.probe_pfn = base + p;
+	gmem_convert(test, gf, &c, p, p + 1, false);
+	KUNIT_EXPECT_EQ(test, c.commits, 1);
+	KUNIT_EXPECT_EQ(test, c.inval.begins, 1);
+	KUNIT_EXPECT_EQ(test, c.inval.start, 0);
+	KUNIT_EXPECT_EQ(test, c.inval.end, nr);
+	KUNIT_EXPECT_EQ(test, c.inval.probe_order, GPOOL_ORDER_1G);
+	KUNIT_EXPECT_EQ(test, gmem_order_at(test, gf, p, base + p), GPOOL_ORDER_4K);
+	KUNIT_EXPECT_EQ(test, gmem_order_at(test, gf, p + 1, base + p + 1),
+			GPOOL_ORDER_4K);
+	KUNIT_EXPECT_EQ(test, gmem_order_at(test, gf, 0, base), GPOOL_ORDER_2M);
+	KUNIT_EXPECT_EQ(test, gmem_order_at(test, gf, nr - 1, base + nr - 1),
+			GPOOL_ORDER_2M);
+	KUNIT_EXPECT_EQ(test, gmem_units(test, GPOOL_SIZE_1G), 0);
+	KUNIT_EXPECT_EQ(test, gmem_units(test, GPOOL_SIZE_2M), 511);
+	KUNIT_EXPECT_EQ(test, gmem_units(test, GPOOL_SIZE_4K), 512);
+
+	/* Back to private: merged, and the window invalidated again. */
+	gmem_convert(test, gf, &c, p, p + 1, true);
+	KUNIT_EXPECT_EQ(test, c.inval.begins, 3);
+	KUNIT_EXPECT_EQ(test, c.inval.ends, 3);
+	KUNIT_EXPECT_EQ(test, c.inval.start, 0);
+	KUNIT_EXPECT_EQ(test, c.inval.end, nr);
+	KUNIT_EXPECT_EQ(test, gmem_order_at(test, gf, p, base + p), GPOOL_ORDER_1G);
+	KUNIT_EXPECT_EQ(test, gmem_units(test, GPOOL_SIZE_1G), 1);
+
+	/* A 2M-aligned conversion: 2M units only. */
+	gmem_convert(test, gf, &c, 1024, 1536, false);
+	KUNIT_EXPECT_EQ(test, gmem_units(test, GPOOL_SIZE_2M), 512);
+	KUNIT_EXPECT_EQ(test, gmem_units(test, GPOOL_SIZE_4K), 0);
+	KUNIT_EXPECT_EQ(test, gmem_order_at(test, gf, 1024, base + 1024),
+			GPOOL_ORDER_2M);
+	gmem_convert(test, gf, &c, 1024, 1536, true);
+	KUNIT_EXPECT_EQ(test, gmem_units(test, GPOOL_SIZE_1G), 1);
+
+	/* Punched out and refilled over mixed attributes: never one unit. */
+	KUNIT_ASSERT_EQ(test, gpool_file_punch(gf, 0, nr), 0);
+	gmem_convert(test, gf, &c, p, p + 1, false);
+	KUNIT_ASSERT_EQ(test, gpool_file_get_pfn(gf, 0, 0, &base, &order), 0);
+	KUNIT_EXPECT_EQ(test, order, GPOOL_ORDER_2M);
+	KUNIT_ASSERT_EQ(test, gpool_file_get_pfn(gf, p, p, &base, &order), 0);
+	KUNIT_EXPECT_EQ(test, order, GPOOL_ORDER_4K);
+	gpool_file_destroy(gf);
+}
+
 /*
  * LIST_FILES reads counters the file keeps as it allocates, splits,
  * merges and frees; they must say what the table says.
@@ -546,6 +708,7 @@ static struct kunit_case gpool_gmem_test_cases[] = {
 	KUNIT_CASE(gpool_gmem_test_failed_punch_keeps_marks),
 	KUNIT_CASE(gpool_gmem_test_regression_4k_after_bad_frame),
 	KUNIT_CASE_SLOW(gpool_gmem_test_punch_invalidates_whole_units),
+	KUNIT_CASE_SLOW(gpool_gmem_test_convert_in_place),
 	KUNIT_CASE_SLOW(gpool_gmem_test_list_counters),
 	KUNIT_CASE(gpool_gmem_test_vm_types),
 	KUNIT_CASE(gpool_gmem_test_grow_rollback_clears),

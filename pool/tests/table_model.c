@@ -12,13 +12,16 @@
  *  - punch frees exactly the backed pages of the range, each reported once
  *    by ops->freed; a failed punch frees a prefix of them and keeps the
  *    rest backed;
- *  - populate fails only when an allocation or a clear was made to fail.
+ *  - populate fails only when an allocation or a clear was made to fail;
+ *  - convert keeps every frame where it is (no page changes frame, none
+ *    is freed) and fails only when split metadata was made to fail.
  *
  * tm_check() then walks every chunk: the state against the file's size,
  * max_order and alignment, every page against the model and the lookup,
  * each unit against gpool_query() (pfn, order, owner), no frame backing
- * two pages of any file or being the thief's, no unit left unmerged that
- * the table should have merged, the table's counters against a recount
+ * two pages of any file or being the thief's, no unit over pages of
+ * mixed attributes, no unit left unmerged that the table should have
+ * merged (all at home and of one attribute), the table's counters against a recount
  * and against the owner's held units in the pool, and gpool_check().
  */
 #include <stdarg.h>
@@ -79,6 +82,30 @@ static void tm_resched(void)
 	tm_counts.resched++;
 }
 
+/* Are the attributes of [start, start + nr) all the same? */
+static bool tm_uniform(const struct tm_file *f, u64 start, u64 nr)
+{
+	bool first = test_bit(start, f->private);
+	u64 p;
+
+	for (p = start + 1; p < start + nr; p++)
+		if (test_bit(p, f->private) != first)
+			return false;
+	return true;
+}
+
+static bool tm_fits(void *priv, u64 start, u64 nr_pages)
+{
+	struct tm_file *f = priv;
+
+	if (!nr_pages || start + nr_pages > f->t.nr_pages) {
+		tm_fail(f->env, __LINE__, "fits(%llu, %llu) outside the file",
+			start, nr_pages);
+		return false;
+	}
+	return tm_uniform(f, start, nr_pages);
+}
+
 static const struct gpool_table_ops tm_ops = {
 	.clear = tm_clear,
 	.zeroer_holds = tm_zeroer_holds,
@@ -86,6 +113,7 @@ static const struct gpool_table_ops tm_ops = {
 	.zeroer_resume = tm_zeroer_resume,
 	.freed = tm_freed,
 	.resched = tm_resched,
+	.fits = tm_fits,
 };
 
 bool tm_fail(struct tm_env *e, int line, const char *fmt, ...)
@@ -184,7 +212,8 @@ int tm_add_file(struct tm_env *e, u64 nr_pages, unsigned int max_order,
 	f->env = e;
 	f->frame = calloc(nr_pages, sizeof(*f->frame));
 	f->freed = calloc(BITS_TO_LONGS(nr_pages), sizeof(long));
-	if (!f->frame || !f->freed)
+	f->private = calloc(BITS_TO_LONGS(nr_pages), sizeof(long));
+	if (!f->frame || !f->freed || !f->private)
 		abort();
 	return e->nr_files++;
 }
@@ -299,6 +328,52 @@ int tm_punch(struct tm_env *e, unsigned int fi, u64 start, u64 end)
 	return ret;
 }
 
+int tm_convert(struct tm_env *e, unsigned int fi, u64 start, u64 end,
+	       bool to_private)
+{
+	struct tm_file *f = &e->file[fi];
+	u64 span_start = start, span_end, ms, me, p;
+	u64 *before;
+	int ret;
+
+	end = min(end, f->t.nr_pages);
+	if (start >= end)
+		return 0;
+	before = malloc(f->t.nr_pages * sizeof(*before));
+	if (!before)
+		abort();
+	memcpy(before, f->frame, f->t.nr_pages * sizeof(*before));
+	span_end = end;
+	gpool_table_span(&f->t, &span_start, &span_end);
+	f->op_start = 0;	/* a conversion never frees */
+	f->op_end = 0;
+	ret = gpool_table_split(&f->t, start, end);
+	if (!ret) {
+		if (to_private)
+			bitmap_set(f->private, start, end - start);
+		else
+			bitmap_clear(f->private, start, end - start);
+	}
+	gpool_table_merge(&f->t, span_start, span_end, &ms, &me);
+	if (ms < me && (ms > span_start || me < span_end) &&
+	    (ms % GPOOL_CHUNK_PAGES || me % GPOOL_CHUNK_PAGES))
+		tm_fail(e, __LINE__, "file %u: merged [%llu, %llu) is not whole units",
+			fi, ms, me);
+	for (p = 0; p < f->t.nr_pages; p++) {
+		u64 pfn;
+		unsigned int o;
+
+		gpool_table_lookup(&f->t, p, &pfn, &o);
+		if (pfn != before[p]) {
+			tm_fail(e, __LINE__, "file %u convert [%llu, %llu): page %llu %llx -> %llx",
+				fi, start, end, p, before[p], pfn);
+			break;
+		}
+	}
+	free(before);
+	return ret;
+}
+
 /* The frame at @pfn is @who's: it must not be anyone else's already. */
 static void tm_own(struct tm_env *e, u64 pfn, u64 n, u8 who)
 {
@@ -395,7 +470,8 @@ static bool tm_window_unmerged(struct tm_file *f, unsigned long ci)
 		if (c[i].state != GPOOL_CHUNK_2M ||
 		    c[i].home != c->home + i * GPOOL_CHUNK_PAGES)
 			return false;
-	return tm_primary(f, c->home, GPOOL_ORDER_1G);
+	return tm_uniform(f, ci * GPOOL_CHUNK_PAGES, TM_PG_1G) &&
+	       tm_primary(f, c->home, GPOOL_ORDER_1G);
 }
 
 /* A 4K chunk: every page, and it must not be one the table can merge. */
@@ -431,6 +507,7 @@ static void tm_chunk_4k(struct tm_env *e, struct tm_file *f, unsigned long ci,
 		tm_fail(e, __LINE__, "file %u chunk %lu: %llu pages, nr_pages %u",
 			fi, ci, nr, c->nr_pages);
 	if (at_home == GPOOL_CHUNK_PAGES && f->t.max_order >= GPOOL_ORDER_2M &&
+	    tm_uniform(f, cstart, GPOOL_CHUNK_PAGES) &&
 	    tm_primary(f, c->home, GPOOL_ORDER_2M))
 		tm_fail(e, __LINE__, "file %u chunk %lu: all at home, not merged",
 			fi, ci);
@@ -480,9 +557,13 @@ static void tm_check_file(struct tm_env *e, struct tm_file *f)
 					fi, ci, c->home, w->home);
 				break;
 			}
-			if (ci == wci)
+			if (ci == wci) {
 				tm_unit(e, f, c->home, GPOOL_ORDER_1G, units,
 					bytes);
+				if (!tm_uniform(f, cstart, TM_PG_1G))
+					tm_fail(e, __LINE__, "file %u chunk %lu: 1G, mixed",
+						fi, ci);
+			}
 			tm_pages(e, f, cstart, n, c->home, GPOOL_ORDER_1G);
 			break;
 		case GPOOL_CHUNK_2M:
@@ -495,6 +576,9 @@ static void tm_check_file(struct tm_env *e, struct tm_file *f)
 			}
 			if (tm_window_unmerged(f, ci))
 				tm_fail(e, __LINE__, "file %u chunk %lu: a 1G unit in 2M chunks",
+					fi, ci);
+			if (!tm_uniform(f, cstart, TM_PG_2M))
+				tm_fail(e, __LINE__, "file %u chunk %lu: 2M, mixed",
 					fi, ci);
 			tm_unit(e, f, c->home, GPOOL_ORDER_2M, units, bytes);
 			tm_pages(e, f, cstart, n, c->home, GPOOL_ORDER_2M);
@@ -617,6 +701,7 @@ int tm_env_destroy(struct tm_env *e)
 			tm_fail(e, __LINE__, "destroy file %u: owner busy", i);
 		free(f->frame);
 		free(f->freed);
+		free(f->private);
 	}
 	while (e->nr_thief)
 		tm_thief_give(e, 0);
@@ -769,10 +854,18 @@ static void tm_step(struct tm_env *e, u64 *near)
 		}
 		for (p = s; p < min(end, f->t.nr_pages) && !ret && !e->err; p++)
 			ret = tm_populate(e, fi, p, &merged);
-	} else if (r < 72) {
+	} else if (r < 60) {
 		tm_pick_range(f, &s, &end);
 		*near = s;
 		ret = tm_punch(e, fi, s, end);
+	} else if (r < 72) {
+		/* Convert in place, and now and then straight back. */
+		tm_pick_range(f, &s, &end);
+		*near = s;
+		merged = tm_below(2);
+		ret = tm_convert(e, fi, s, end, merged);
+		if (!ret && !tm_below(3))
+			ret = tm_convert(e, fi, s, end, !merged);
 	} else if (r < 78) {
 		p = tm_below(f->t.nr_pages);
 		gpool_table_lookup(&f->t, p, &pfn, &o);

@@ -6,8 +6,8 @@
  * under the files, recording table ops, and a per-page model of every
  * file (the frame backing each page, 0 for a hole).
  *
- * Every table call goes through tm_populate() and tm_punch(), which check
- * its result against the model and update the model; tm_check() then
+ * Every table call goes through tm_populate(), tm_punch() and tm_convert(),
+ * which check its result against the model and update the model; tm_check() then
  * compares the whole table with the model, the pool and its counters.
  * A broken expectation is logged and kept in tm_env.err.
  */
@@ -31,6 +31,7 @@ struct tm_file {
 	struct gpool_owner *owner;
 	struct tm_env *env;
 	u64 *frame;		/* the model: per page, 0 = hole */
+	unsigned long *private;	/* per page: private (1) or shared */
 	unsigned long *freed;	/* pages reported freed by the current op */
 	u64 op_start, op_end;	/* where the current op may free pages */
 };
@@ -74,6 +75,15 @@ int tm_populate(struct tm_env *e, unsigned int fi, u64 index, bool *merged);
 
 /* gpool_table_punch(), the freed pages checked, the model updated. */
 int tm_punch(struct tm_env *e, unsigned int fi, u64 start, u64 end);
+
+/*
+ * A conversion of [start, end) to private (@to_private) or shared, as
+ * kernel/gmem.c makes it: gpool_table_split() of the range, the new
+ * attributes (the table's ops->fits reads them), gpool_table_merge() of
+ * the units the range touched.  No frame may move, be freed or be taken.
+ */
+int tm_convert(struct tm_env *e, unsigned int fi, u64 start, u64 end,
+	       bool to_private);
 
 /* Compare every table with its model and the pool.  Return: tm_env.err. */
 int tm_check(struct tm_env *e);

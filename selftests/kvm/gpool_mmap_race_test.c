@@ -28,11 +28,21 @@
  * gmem_only_1g   and two vCPUs over a memslot bound to the file;
  * plain_slot_1g  and two vCPUs over an ordinary memslot whose
  *                userspace_addr is the mapping (QEMU's guest-memfd=on):
- *                KVM hears of the punch through its MMU notifier.
+ *                KVM hears of the punch through its MMU notifier;
+ * convert_1g     the same racers as gmem_only_1g, in a
+ *                KVM_X86_SW_PROTECTED_VM, but the main thread converts the
+ *                page to private in place (KVM_SET_MEMORY_ATTRIBUTES2)
+ *                instead of punching it, and back to shared.  Right after
+ *                the conversion to private, reading the page must be
+ *                SIGBUS (a mapping left over from before it, a stale PUD
+ *                of the whole unit among them, would be read) and
+ *                pages_1g must be zero (the unit is split); back to
+ *                shared, the page must hold what was written before:
+ *                contents are kept.
  *
- * Each case runs -i punches (default 300) or -t seconds (default 30),
- * whichever comes first, and fails unless at least half of the punches
- * found their region mapped huge (so that they had a huge mapping to
+ * Each case runs -i punches or conversions (default 300) or -t seconds
+ * (default 30), whichever comes first, and fails unless at least half of
+ * them found their region mapped huge (so that they had a huge mapping to
  * break).
  */
 #include <fcntl.h>
@@ -139,24 +149,37 @@ static void host_maps(__u64 *out)
 static uint64_t iterations = 300;
 static int time_limit = 30;
 
-static double now(void)
+enum { HOST_ONLY, GMEM_ONLY, PLAIN_SLOT, CONVERT };
+
+/*
+ * Convert the page at @off of @fd to private, then check that nothing maps
+ * it any more: the host's read is SIGBUS and @vm has no 1G SPTE.  Back to
+ * shared, it must hold @want.  Returns whether a check failed.
+ */
+static bool convert_round(struct kvm_vm *vm, int fd, uint64_t off,
+			  uint64_t want, const char *name, uint64_t n)
 {
-	struct timespec ts;
+	bool readable, spte;
+	uint64_t v;
+	int r;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+	r = gpool_convert(fd, off, 4096, KVM_MEMORY_ATTRIBUTE_PRIVATE, NULL);
+	TEST_ASSERT(!r, "%s: convert %#lx to private: %s", name, off,
+		    strerror(-r));
+	spte = vm_get_stat(vm, "pages_1g");
+	readable = !gpool_access_sigbus((char *)map + off, false);
+	r = gpool_convert(fd, off, 4096, 0, NULL);
+	TEST_ASSERT(!r, "%s: convert %#lx to shared: %s", name, off,
+		    strerror(-r));
+	v = map[off / 8];
+	if (spte || readable || v != want) {
+		ksft_print_msg("%s: conversion %lu at %#lx: pages_1g %s, private page %s, holds %#lx after the round trip, not %#lx\n",
+			       name, n, off, spte ? "not 0" : "0",
+			       readable ? "readable" : "SIGBUS", v, want);
+		return true;
+	}
+	return false;
 }
-
-static void gmem_fallocate(int fd, uint64_t offset, bool punch)
-{
-	int mode = FALLOC_FL_KEEP_SIZE | (punch ? FALLOC_FL_PUNCH_HOLE : 0);
-
-	TEST_ASSERT(!fallocate(fd, mode, offset, 4096),
-		    "fallocate(%s) at %#lx: %s", punch ? "punch" : "allocate",
-		    offset, strerror(errno));
-}
-
-enum { HOST_ONLY, GMEM_ONLY, PLAIN_SLOT };
 
 /* Returns the number of stale mappings seen. */
 static uint64_t test_race(int nid, int mode, const char *name)
@@ -178,8 +201,13 @@ static uint64_t test_race(int nid, int mode, const char *name)
 	double end;
 	int fd, i, k;
 
-	vm = __vm_create_with_vcpus(VM_SHAPE_DEFAULT, NR_RACERS, 0, guest_code,
-				    vcpu);
+	const struct vm_shape shape = {
+		.mode = VM_MODE_DEFAULT,
+		.type = mode == CONVERT ? KVM_X86_SW_PROTECTED_VM :
+					  KVM_X86_DEFAULT_VM,
+	};
+
+	vm = __vm_create_with_vcpus(shape, NR_RACERS, 0, guest_code, vcpu);
 	fd = __vm_ioctl(vm, KVM_CREATE_GUEST_MEMFD, &cargs);
 	TEST_ASSERT(fd >= 0, "KVM_CREATE_GUEST_MEMFD: %s", strerror(errno));
 	map = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -187,7 +215,7 @@ static uint64_t test_race(int nid, int mode, const char *name)
 	TEST_ASSERT(!((uintptr_t)map & (SIZE - 1)), "mapping %p not 1G-aligned",
 		    map);
 	if (mode != HOST_ONLY) {
-		if (mode == GMEM_ONLY)
+		if (mode == GMEM_ONLY || mode == CONVERT)
 			vm_set_user_memory_region2(vm, DATA_SLOT, KVM_MEM_GUEST_MEMFD,
 						   DATA_GPA, SIZE, (void *)map, fd, 0);
 		else
@@ -209,8 +237,8 @@ static uint64_t test_race(int nid, int mode, const char *name)
 	for (i = 0; i < NR_RACERS; i++)
 		pthread_create(&host[i], NULL, host_thread, (void *)(uintptr_t)i);
 
-	end = now() + time_limit;
-	for (n = 0; n < max && now() < end; n++) {
+	end = gpool_now() + time_limit;
+	for (n = 0; n < max && gpool_now() < end; n++) {
 		/*
 		 * A new 2M region every round (none the racers touch): page
 		 * tables are not freed when a mapping is zapped, so once a
@@ -231,7 +259,19 @@ static uint64_t test_race(int nid, int mode, const char *name)
 		map[punch / 8] = HOST_SIG | 1;
 		getrusage(RUSAGE_THREAD, &r1);
 		faulted = r1.ru_minflt - r0.ru_minflt;
-		gmem_fallocate(fd, punch, true);
+		if (mode == CONVERT) {
+			host_maps(before);
+			if (faulted &&
+			    before[GPOOL_SIZE_1G] + before[GPOOL_SIZE_2M] >
+			    pre[GPOOL_SIZE_1G] + pre[GPOOL_SIZE_2M])
+				huge++;
+			stale += convert_round(vm, fd, punch, HOST_SIG | 1,
+					       name, n);
+			if (!(n % 4))
+				usleep(500);
+			continue;
+		}
+		gpool_fallocate_page(fd, punch, true);
 		bad_spte = mode != HOST_ONLY && vm_get_stat(vm, "pages_1g");
 		host_maps(before);
 		if (faulted && before[GPOOL_SIZE_1G] + before[GPOOL_SIZE_2M] >
@@ -259,10 +299,10 @@ static uint64_t test_race(int nid, int mode, const char *name)
 		 * back to 1G and drops every mapping of it, so that vCPUs map
 		 * it with one 1G SPTE before the next punch.
 		 */
-		gmem_fallocate(fd, punch, true);
+		gpool_fallocate_page(fd, punch, true);
 		if (mode != HOST_ONLY && vm_get_stat(vm, "pages_1g"))
 			stale++;
-		gmem_fallocate(fd, punch, false);
+		gpool_fallocate_page(fd, punch, false);
 		if (!(n % 4))
 			usleep(500);
 	}
@@ -279,7 +319,7 @@ static uint64_t test_race(int nid, int mode, const char *name)
 	kvm_vm_free(vm);
 	munmap((void *)map, SIZE);
 	close(fd);
-	ksft_print_msg("%s: %lu punches, %lu stale mappings, %lu foreign values, "
+	ksft_print_msg("%s: %lu punches or conversions, %lu stale mappings, %lu foreign values, "
 		       "%lu punches of a hugely mapped region\n",
 		       name, n, stale, host_bad, huge);
 	TEST_ASSERT(n >= max / 10, "%s: only %lu punches in %d s", name, n,
@@ -322,7 +362,7 @@ int main(int argc, char *argv[])
 	TEST_ASSERT(nid >= 0, "no node has a free 1G unit");
 	ctl_fd = open("/dev/gpool", O_RDONLY);
 	TEST_ASSERT(ctl_fd >= 0, "open /dev/gpool: %s", strerror(errno));
-	ksft_set_plan(3);
+	ksft_set_plan(4);
 	before = pool_allocated(nid);
 
 	ksft_test_result(!test_race(nid, HOST_ONLY, "host_1g"), "host_1g\n");
@@ -330,6 +370,7 @@ int main(int argc, char *argv[])
 			 "gmem_only_1g\n");
 	ksft_test_result(!test_race(nid, PLAIN_SLOT, "plain_slot_1g"),
 			 "plain_slot_1g\n");
+	ksft_test_result(!test_race(nid, CONVERT, "convert_1g"), "convert_1g\n");
 
 	TEST_ASSERT_EQ(before, pool_allocated(nid));
 	close(ctl_fd);

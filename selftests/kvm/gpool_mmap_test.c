@@ -42,7 +42,6 @@
  */
 #include <fcntl.h>
 #include <pthread.h>
-#include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +61,7 @@
 #include "test_util.h"
 #include "ucall_common.h"
 #include "gpool_util.h"
+#include "gpool_stamp.h"
 
 #ifndef MADV_COLLAPSE
 #define MADV_COLLAPSE	25	/* glibc 2.36 lacks it; <linux/mman.h> has it */
@@ -80,40 +80,12 @@ static int ctl_fd = -1;	/* /dev/gpool */
 static int gmem_create(struct kvm_vm *vm, uint64_t size, uint64_t flags,
 		       unsigned int shift)
 {
-	struct gpool_create_guest_memfd args = {
-		.size = size,
-		.flags = flags,
-	};
-	int fd;
-
-	if (pool) {
-		args.flags |= GUEST_MEMFD_FLAG_GPOOL;
-		args.folio_shift = shift;
-		args.numa_mode = GPOOL_NUMA_BIND;
-		args.numa_nodes = 1ULL << nid;
-	}
-	fd = __vm_ioctl(vm, KVM_CREATE_GUEST_MEMFD, &args);
-	TEST_ASSERT(fd >= 0, "KVM_CREATE_GUEST_MEMFD(%s, %#lx, %lu bytes): %s",
-		    pool ? "pool" : "plain", flags, size, strerror(errno));
-	return fd;
+	return gpool_gmem_create(vm, size, flags, pool, shift, nid);
 }
 
-/* The pool's record of the newest file of this process of @size bytes. */
 static bool file_info(uint64_t size, struct gpool_file_info *out)
 {
-	struct gpool_file_info *files;
-	unsigned int nr, i;
-	bool found = false;
-
-	TEST_ASSERT(!gpool_ctl_list_files(ctl_fd, &files, &nr), "LIST_FILES");
-	for (i = 0; i < nr; i++) {
-		if (files[i].size == size && files[i].pid == (__u32)getpid()) {
-			*out = files[i];
-			found = true;
-		}
-	}
-	free(files);
-	return found;
+	return gpool_file_info_of(ctl_fd, size, out);
 }
 
 /* Is @fd's memory in the pool?  Also in a default-backing boot, "plain". */
@@ -126,139 +98,14 @@ static bool pool_backed(uint64_t size)
 
 static uint64_t pool_allocated(void)
 {
-	int s;
-	uint64_t n = 0;
-
-	if (ctl_fd < 0)
-		return 0;
-	for (s = 0; s < GPOOL_NR_SIZES; s++)
-		n += pool_stat(nid, s, "allocated") + pool_stat(nid, s, "reserved");
-	return n;
+	return ctl_fd < 0 ? 0 : gpool_node_held(nid);
 }
 
-static void *map_shared(int fd, uint64_t size)
-{
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-
-	TEST_ASSERT(p != MAP_FAILED, "mmap(MAP_SHARED) of %lu bytes: %s", size,
-		    strerror(errno));
-	return p;
-}
-
-static void punch(int fd, uint64_t off, uint64_t len)
-{
-	TEST_ASSERT(!fallocate(fd, FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE,
-			       off, len),
-		    "punch [%#lx, +%#lx): %s", off, len, strerror(errno));
-}
-
-/* ---- SIGBUS: an access that must fault ---- */
-
-static sigjmp_buf jmpbuf;
-
-static void sigbus_handler(int sig)
-{
-	siglongjmp(jmpbuf, 1);
-}
-
-/* Does reading (or writing) @p raise SIGBUS? */
-static bool access_sigbus(volatile char *p, bool write)
-{
-	struct sigaction sa = { .sa_handler = sigbus_handler }, old;
-	bool hit;
-
-	sigaction(SIGBUS, &sa, &old);
-	if (sigsetjmp(jmpbuf, 1)) {
-		hit = true;
-	} else {
-		if (write)
-			*p = 1;
-		else
-			(void)*p;
-		hit = false;
-	}
-	sigaction(SIGBUS, &old, NULL);
-	return hit;
-}
-
-/* ---- the guest: stamps the first and last qword of every page ---- */
-
-struct cmd {
-	uint64_t op, gpa, size, pattern;
-};
-static struct cmd cmd;
-
-enum { CMD_WRITE = 1, CMD_CHECK };
-
-static uint64_t stamp(uint64_t pattern, uint64_t where)
-{
-	return pattern | where;
-}
-
-static void guest_code(void)
-{
-	uint64_t off, bad;
-
-	for (;;) {
-		bad = 0;
-		for (off = 0; off < cmd.size; off += PAGE) {
-			uint64_t *a = (uint64_t *)(cmd.gpa + off);
-			uint64_t *b = a + PAGE / 8 - 1;
-
-			if (cmd.op == CMD_WRITE) {
-				*a = stamp(cmd.pattern, off);
-				*b = stamp(cmd.pattern, off + 1);
-			} else {
-				bad += *a != stamp(cmd.pattern, off);
-				bad += *b != stamp(cmd.pattern, off + 1);
-			}
-		}
-		GUEST_SYNC(bad);
-	}
-}
-
+/* The guest's stamps, at DATA_GPA (gpool_stamp.h). */
 static uint64_t run_cmd(struct kvm_vcpu *vcpu, uint64_t op, uint64_t size,
 			uint64_t pattern)
 {
-	struct ucall uc;
-
-	cmd = (struct cmd){ op, DATA_GPA, size, pattern };
-	sync_global_to_guest(vcpu->vm, cmd);
-	vcpu_run(vcpu);
-	TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_IO);
-	switch (get_ucall(vcpu, &uc)) {
-	case UCALL_SYNC:
-		return uc.args[1];
-	case UCALL_ABORT:
-		REPORT_GUEST_ASSERT(uc);
-	default:
-		TEST_FAIL("unexpected ucall %lu", uc.cmd);
-	}
-	return ~0ULL;
-}
-
-/* Host side of the same stamps. */
-static void host_write(uint64_t *m, uint64_t size, uint64_t pattern)
-{
-	uint64_t off;
-
-	for (off = 0; off < size; off += PAGE) {
-		m[off / 8] = stamp(pattern, off);
-		m[(off + PAGE) / 8 - 1] = stamp(pattern, off + 1);
-	}
-}
-
-static uint64_t host_bad(const uint64_t *m, uint64_t off, uint64_t size,
-			 uint64_t pattern)
-{
-	uint64_t bad = 0, end = off + size;
-
-	for (; off < end; off += PAGE) {
-		bad += m[off / 8] != (pattern ? stamp(pattern, off) : 0);
-		bad += m[(off + PAGE) / 8 - 1] !=
-		       (pattern ? stamp(pattern, off + 1) : 0);
-	}
-	return bad;
+	return gpool_stamp_run(vcpu, op, DATA_GPA, 0, size, pattern);
 }
 
 /* ---- the cases ---- */
@@ -273,13 +120,13 @@ static void test_mmap_supported(void)
 	struct kvm_vm *vm = vm_plain();
 	uint64_t size = 4 * PAGE;
 	int fd = gmem_create(vm, size, SHARED, GPOOL_FOLIO_SHIFT_4K);
-	char *m = map_shared(fd, size);
+	char *m = gpool_map_shared(fd, size);
 	uint64_t i;
 
 	memset(m, 0xaa, size);
 	for (i = 0; i < size; i++)
 		TEST_ASSERT_EQ((uint8_t)m[i], 0xaa);
-	punch(fd, 0, PAGE);
+	gpool_punch(fd, 0, PAGE);
 	for (i = 0; i < size; i++)
 		TEST_ASSERT_EQ((uint8_t)m[i], i < PAGE ? 0 : 0xaa);
 	memset(m, 0x55, size);
@@ -299,7 +146,7 @@ static void test_fault_overflow(void)
 
 	TEST_ASSERT(m != MAP_FAILED, "mmap of 4x the size: %s", strerror(errno));
 	for (i = 0; i < 4 * size; i += PAGE)
-		TEST_ASSERT(access_sigbus(m + i, true) == (i >= size),
+		TEST_ASSERT(gpool_access_sigbus(m + i, true) == (i >= size),
 			    "write at %#lx of a %#lx-byte file", i, size);
 	munmap(m, 4 * size);
 	close(fd);
@@ -312,11 +159,11 @@ static void test_fault_private(void)
 	uint64_t size = 4 * PAGE, i;
 	int fd = gmem_create(vm, size, GUEST_MEMFD_FLAG_MMAP,
 			     GPOOL_FOLIO_SHIFT_4K);
-	char *m = map_shared(fd, size);
+	char *m = gpool_map_shared(fd, size);
 
 	for (i = 0; i < size; i += PAGE) {
-		TEST_ASSERT(access_sigbus(m + i, false), "read of private %#lx", i);
-		TEST_ASSERT(access_sigbus(m + i, true), "write of private %#lx", i);
+		TEST_ASSERT(gpool_access_sigbus(m + i, false), "read of private %#lx", i);
+		TEST_ASSERT(gpool_access_sigbus(m + i, true), "write of private %#lx", i);
 	}
 	munmap(m, size);
 	close(fd);
@@ -359,7 +206,7 @@ static void test_collapse(void)
 	uint64_t size = 4ULL << 20;
 	struct kvm_vm *vm = vm_plain();
 	int fd = gmem_create(vm, size, SHARED, GPOOL_FOLIO_SHIFT_2M);
-	char *m = map_shared(fd, size);
+	char *m = gpool_map_shared(fd, size);
 	bool in_pool = pool_backed(size);
 	int r;
 
@@ -411,10 +258,10 @@ struct mvm {
 static void mvm_create(struct mvm *t, uint64_t size, unsigned int shift,
 		       bool plain_slot)
 {
-	t->vm = vm_create_with_one_vcpu(&t->vcpu, guest_code);
+	t->vm = vm_create_with_one_vcpu(&t->vcpu, stamp_guest_code);
 	t->size = size;
 	t->fd = gmem_create(t->vm, size, SHARED, shift);
-	t->map = map_shared(t->fd, size);
+	t->map = gpool_map_shared(t->fd, size);
 	if (plain_slot)
 		vm_set_user_memory_region(t->vm, DATA_SLOT, 0, DATA_GPA, size,
 					  t->map);
@@ -438,13 +285,13 @@ static void test_guest(void)
 	uint64_t size = 4ULL << 20;
 
 	mvm_create(&t, size, GPOOL_FOLIO_SHIFT_2M, false);
-	host_write(t.map, size, 0xaa00000000000000ULL);
-	TEST_ASSERT_EQ(0, run_cmd(t.vcpu, CMD_CHECK, size, 0xaa00000000000000ULL));
-	TEST_ASSERT_EQ(0, run_cmd(t.vcpu, CMD_WRITE, size, 0xff00000000000000ULL));
+	host_write(t.map, 0, size, 0xaa00000000000000ULL);
+	TEST_ASSERT_EQ(0, run_cmd(t.vcpu, STAMP_CHECK, size, 0xaa00000000000000ULL));
+	TEST_ASSERT_EQ(0, run_cmd(t.vcpu, STAMP_WRITE, size, 0xff00000000000000ULL));
 	TEST_ASSERT_EQ(0, host_bad(t.map, 0, size, 0xff00000000000000ULL));
 	/* A fresh mapping sees the same memory (6.18 maps it again). */
 	munmap(t.map, size);
-	t.map = map_shared(t.fd, size);
+	t.map = gpool_map_shared(t.fd, size);
 	TEST_ASSERT_EQ(0, host_bad(t.map, 0, size, 0xff00000000000000ULL));
 	mvm_free(&t);
 }
@@ -456,7 +303,7 @@ static void test_guest(void)
 static void test_host_file(struct kvm_vm *vm, uint64_t size, unsigned int shift)
 {
 	int fd = gmem_create(vm, size, SHARED, shift);
-	uint64_t *m = map_shared(fd, size), want[GPOOL_NR_SIZES] = { 0 };
+	uint64_t *m = gpool_map_shared(fd, size), want[GPOOL_NR_SIZES] = { 0 };
 	int lvl, s;
 	struct gpool_file_info fi;
 	struct rusage r0, r1;
@@ -469,7 +316,7 @@ static void test_host_file(struct kvm_vm *vm, uint64_t size, unsigned int shift)
 	TEST_ASSERT(!((uintptr_t)m & ((1ULL << shift) - 1)) || !pool_backed(size),
 		    "a %lu-byte mapping at %p is not aligned to its unit", size, m);
 	getrusage(RUSAGE_SELF, &r0);
-	host_write(m, size, 0x5a00000000000000ULL);
+	host_write(m, 0, size, 0x5a00000000000000ULL);
 	getrusage(RUSAGE_SELF, &r1);
 	faults = r1.ru_minflt - r0.ru_minflt;
 	TEST_ASSERT_EQ(0, host_bad(m, 0, size, 0x5a00000000000000ULL));
@@ -530,8 +377,8 @@ static void test_vcpu_1g(bool plain_slot)
 	struct mvm t;
 
 	mvm_create(&t, size, GPOOL_FOLIO_SHIFT_1G, plain_slot);
-	TEST_ASSERT_EQ(0, run_cmd(t.vcpu, CMD_WRITE, size, 0x3c00000000000000ULL));
-	TEST_ASSERT_EQ(0, run_cmd(t.vcpu, CMD_CHECK, size, 0x3c00000000000000ULL));
+	TEST_ASSERT_EQ(0, run_cmd(t.vcpu, STAMP_WRITE, size, 0x3c00000000000000ULL));
+	TEST_ASSERT_EQ(0, run_cmd(t.vcpu, STAMP_CHECK, size, 0x3c00000000000000ULL));
 	TEST_ASSERT_EQ(0, host_bad(t.map, 0, size, 0x3c00000000000000ULL));
 	if (pool)
 		TEST_ASSERT(vm_get_stat(t.vm, "pages_1g") == 1,
@@ -560,11 +407,11 @@ static void test_punch_mapped(void)
 	uint64_t hole = 2ULL << 20, hsize = 4 * PAGE;
 	struct kvm_vm *vm = vm_plain();
 	int fd = gmem_create(vm, size, SHARED, GPOOL_FOLIO_SHIFT_1G);
-	uint64_t *m = map_shared(fd, size);
+	uint64_t *m = gpool_map_shared(fd, size);
 	struct gpool_file_info fi;
 
-	host_write(m, size, 0x7100000000000000ULL);
-	punch(fd, hole, hsize);
+	host_write(m, 0, size, 0x7100000000000000ULL);
+	gpool_punch(fd, hole, hsize);
 	TEST_ASSERT_EQ(0, host_bad(m, 0, hole, 0x7100000000000000ULL));
 	TEST_ASSERT_EQ(0, host_bad(m, hole, hsize, 0));
 	TEST_ASSERT_EQ(0, host_bad(m, hole + hsize, size - hole - hsize,
@@ -586,12 +433,12 @@ static void test_fork(void)
 	uint64_t size = 4ULL << 20;
 	struct kvm_vm *vm = vm_plain();
 	int fd = gmem_create(vm, size, SHARED, GPOOL_FOLIO_SHIFT_2M);
-	uint64_t *m = map_shared(fd, size);
+	uint64_t *m = gpool_map_shared(fd, size);
 	int to_child[2], to_parent[2], status;
 	char c = 0;
 	pid_t pid;
 
-	host_write(m, size, 0x1100000000000000ULL);
+	host_write(m, 0, size, 0x1100000000000000ULL);
 	TEST_ASSERT(!pipe(to_child) && !pipe(to_parent), "pipe");
 	pid = fork();
 	TEST_ASSERT(pid >= 0, "fork");
@@ -599,7 +446,7 @@ static void test_fork(void)
 		/* The child sees the parent's data, writes its own. */
 		if (host_bad(m, 0, size, 0x1100000000000000ULL))
 			_exit(1);
-		host_write(m, size, 0x2200000000000000ULL);
+		host_write(m, 0, size, 0x2200000000000000ULL);
 		if (write(to_parent[1], &c, 1) != 1 || read(to_child[0], &c, 1) != 1)
 			_exit(2);
 		/* The parent punched everything: this view is gone too. */
@@ -607,7 +454,7 @@ static void test_fork(void)
 	}
 	TEST_ASSERT_EQ(1, read(to_parent[0], &c, 1));
 	TEST_ASSERT_EQ(0, host_bad(m, 0, size, 0x2200000000000000ULL));
-	punch(fd, 0, size);
+	gpool_punch(fd, 0, size);
 	TEST_ASSERT_EQ(1, write(to_child[1], &c, 1));
 	TEST_ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	TEST_ASSERT(WIFEXITED(status) && !WEXITSTATUS(status),
@@ -627,7 +474,7 @@ static void test_vmsplice(void)
 	uint64_t size = 2ULL << 20;
 	struct kvm_vm *vm = vm_plain();
 	int fd = gmem_create(vm, size, SHARED, GPOOL_FOLIO_SHIFT_2M);
-	char *m = map_shared(fd, size);
+	char *m = gpool_map_shared(fd, size);
 	struct iovec iov = { .iov_base = m, .iov_len = PAGE };
 	int p[2];
 	bool in_pool = pool_backed(size);
@@ -659,10 +506,10 @@ static void test_close_mapped(void)
 	uint64_t size = 4ULL << 20, before = pool_allocated();
 	struct kvm_vm *vm = vm_plain();
 	int fd = gmem_create(vm, size, SHARED, GPOOL_FOLIO_SHIFT_2M);
-	uint64_t *m = map_shared(fd, size);
+	uint64_t *m = gpool_map_shared(fd, size);
 	bool in_pool = pool_backed(size);
 
-	host_write(m, size, 0x6600000000000000ULL);
+	host_write(m, 0, size, 0x6600000000000000ULL);
 	close(fd);
 	kvm_vm_free(vm);
 	/* The mapping keeps the file, and the file the memory. */

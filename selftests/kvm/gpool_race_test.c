@@ -173,25 +173,8 @@ static void test_vm_stop(struct test_vm *t)
 	munmap(t->map, 2 * t->size);
 }
 
-static void gmem_fallocate(int fd, uint64_t offset, bool punch)
-{
-	int mode = FALLOC_FL_KEEP_SIZE | (punch ? FALLOC_FL_PUNCH_HOLE : 0);
-
-	TEST_ASSERT(!fallocate(fd, mode, offset, 4096),
-		    "fallocate(%s) at %#lx: %s", punch ? "punch" : "allocate",
-		    offset, strerror(errno));
-}
-
 static uint64_t iterations = 1500;
 static int time_limit = 60;
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /*
  * Punch and refill one page of a file made of one huge unit while the
@@ -208,19 +191,19 @@ static uint64_t test_stale(int nid, unsigned int shift, uint64_t size,
 
 	test_vm_create(&t, nid, shift, size, 0x5a5a5a5a00000000ULL);
 	test_vm_start(&t);
-	end = now() + time_limit;
-	for (n = 0; n < max && now() < end; n++) {
+	end = gpool_now() + time_limit;
+	for (n = 0; n < max && gpool_now() < end; n++) {
 		if (convert) {
 			vm_mem_set_shared(t.vm, DATA_GPA + PUNCH_OFFSET, 4096);
 			if (vm_get_stat(t.vm, stat))
 				stale++;
 		}
-		gmem_fallocate(t.gmem_fd, PUNCH_OFFSET, true);
+		gpool_fallocate_page(t.gmem_fd, PUNCH_OFFSET, true);
 		if (vm_get_stat(t.vm, stat))
 			stale++;
 		if (convert)
 			vm_mem_set_private(t.vm, DATA_GPA + PUNCH_OFFSET, 4096);
-		gmem_fallocate(t.gmem_fd, PUNCH_OFFSET, false);
+		gpool_fallocate_page(t.gmem_fd, PUNCH_OFFSET, false);
 		/* Let the vCPUs fault the merged unit in now and then. */
 		if (!(n % 4))
 			usleep(200);
@@ -250,18 +233,18 @@ static void test_foreign(int nid)
 	test_vm_start(&a);
 	test_vm_start(&b);
 	srandom(1);
-	end = now() + time_limit;
-	for (n = 0; n < iterations && now() < end; n++) {
+	end = gpool_now() + time_limit;
+	for (n = 0; n < iterations && gpool_now() < end; n++) {
 		/*
 		 * A frees a 4K frame of a split 2M unit; B takes whatever 4K
 		 * frame the pool gives first (split units first: A's), and A
 		 * takes its own home frame back if it is still free.
 		 */
 		off = (random() % (size / 4096)) * 4096;
-		gmem_fallocate(a.gmem_fd, off, true);
-		gmem_fallocate(b.gmem_fd, off, true);
-		gmem_fallocate(b.gmem_fd, off, false);
-		gmem_fallocate(a.gmem_fd, off, false);
+		gpool_fallocate_page(a.gmem_fd, off, true);
+		gpool_fallocate_page(b.gmem_fd, off, true);
+		gpool_fallocate_page(b.gmem_fd, off, false);
+		gpool_fallocate_page(a.gmem_fd, off, false);
 	}
 	test_vm_stop(&a);
 	test_vm_stop(&b);

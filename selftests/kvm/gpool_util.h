@@ -10,11 +10,19 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <linux/falloc.h>
+#include <linux/gpool.h>
 
 #include "kvm_util.h"
 #include "test_util.h"
@@ -101,6 +109,149 @@ static inline void *gpool_vcpu_thread(void *arg)
 			TEST_FAIL("unexpected ucall %lu", uc.cmd);
 		}
 	}
+}
+
+/* ---- guest_memfds of the tests: create, find, map, punch, fault ---- */
+
+/*
+ * A guest_memfd of @vm, @size bytes, with @flags: from the pool if @pool
+ * (units up to 1 << @shift bytes, bound to node @nid), else as KVM backs a
+ * file without GUEST_MEMFD_FLAG_GPOOL (the page cache, or the pool in a
+ * default-backing boot).  The test fails if KVM refuses.
+ */
+static inline int gpool_gmem_create(struct kvm_vm *vm, uint64_t size,
+				    uint64_t flags, bool pool,
+				    unsigned int shift, int nid)
+{
+	struct gpool_create_guest_memfd args = {
+		.size = size,
+		.flags = flags,
+	};
+	int fd;
+
+	if (pool) {
+		args.flags |= GUEST_MEMFD_FLAG_GPOOL;
+		args.folio_shift = shift;
+		args.numa_mode = GPOOL_NUMA_BIND;
+		args.numa_nodes = 1ULL << nid;
+	}
+	fd = __vm_ioctl(vm, KVM_CREATE_GUEST_MEMFD, &args);
+	TEST_ASSERT(fd >= 0, "KVM_CREATE_GUEST_MEMFD(%s, %#lx, %lu bytes): %s",
+		    pool ? "pool" : "plain", flags, size, strerror(errno));
+	return fd;
+}
+
+/* The pool's record of this process's newest file of @size bytes. */
+static inline bool gpool_file_info_of(int ctl_fd, uint64_t size,
+				      struct gpool_file_info *out)
+{
+	struct gpool_file_info *files;
+	unsigned int nr, i;
+	bool found = false;
+
+	memset(out, 0, sizeof(*out));
+	TEST_ASSERT(!gpool_ctl_list_files(ctl_fd, &files, &nr), "LIST_FILES");
+	for (i = 0; i < nr; i++) {
+		if (files[i].size == size && files[i].pid == (__u32)getpid()) {
+			*out = files[i];
+			found = true;
+		}
+	}
+	free(files);
+	return found;
+}
+
+/* Units allocated or reserved on node @nid: what every test gives back. */
+static inline uint64_t gpool_node_held(int nid)
+{
+	uint64_t n = 0;
+	int s;
+
+	for (s = 0; s < GPOOL_NR_SIZES; s++)
+		n += pool_stat(nid, s, "allocated") + pool_stat(nid, s, "reserved");
+	return n;
+}
+
+static inline void *gpool_map_shared(int fd, uint64_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+	TEST_ASSERT(p != MAP_FAILED, "mmap(MAP_SHARED) of %lu bytes: %s", size,
+		    strerror(errno));
+	return p;
+}
+
+static inline void gpool_punch(int fd, uint64_t off, uint64_t len)
+{
+	TEST_ASSERT(!fallocate(fd, FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE,
+			       off, len),
+		    "punch [%#lx, +%#lx): %s", off, len, strerror(errno));
+}
+
+static sigjmp_buf gpool_sigbus_jmp;
+
+static inline void gpool_sigbus_handler(int sig)
+{
+	siglongjmp(gpool_sigbus_jmp, 1);
+}
+
+/* Does reading (or writing) @p raise SIGBUS? */
+static inline bool gpool_access_sigbus(volatile char *p, bool write)
+{
+	struct sigaction sa = { .sa_handler = gpool_sigbus_handler }, old;
+	bool hit;
+
+	sigaction(SIGBUS, &sa, &old);
+	if (sigsetjmp(gpool_sigbus_jmp, 1)) {
+		hit = true;
+	} else {
+		if (write)
+			*p = 1;
+		else
+			(void)*p;
+		hit = false;
+	}
+	sigaction(SIGBUS, &old, NULL);
+	return hit;
+}
+
+/* Seconds on the monotonic clock. */
+static inline double gpool_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Punch (@punch) or allocate the 4 KiB page at @offset of @fd. */
+static inline void gpool_fallocate_page(int fd, uint64_t offset, bool punch)
+{
+	int mode = FALLOC_FL_KEEP_SIZE | (punch ? FALLOC_FL_PUNCH_HOLE : 0);
+
+	TEST_ASSERT(!fallocate(fd, mode, offset, 4096),
+		    "fallocate(%s) at %#lx: %s", punch ? "punch" : "allocate",
+		    offset, strerror(errno));
+}
+
+/*
+ * KVM_SET_MEMORY_ATTRIBUTES2 on guest_memfd @fd: 0 or -errno, and on
+ * EAGAIN the busy page's offset in *@err_off (if not NULL).
+ */
+static inline int gpool_convert(int fd, uint64_t off, uint64_t size,
+				uint64_t attrs, uint64_t *err_off)
+{
+	struct kvm_memory_attributes2 a = {
+		.offset = off,
+		.size = size,
+		.attributes = attrs,
+		.error_offset = 0xdead,
+	};
+	int r = ioctl(fd, KVM_SET_MEMORY_ATTRIBUTES2, &a);
+
+	if (err_off)
+		*err_off = a.error_offset;
+	return r ? -errno : 0;
 }
 
 #endif /* SELFTEST_KVM_GPOOL_UTIL_H */

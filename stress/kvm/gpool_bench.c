@@ -22,6 +22,15 @@
  * pages and anonymous THP: time, the process's page faults, and the
  * mappings it got (the pool's host_maps; smaps for the others).
  *
+ * A third table is conversion (issue 12): the latency of converting 4K,
+ * 2M and 1G of a 1 GiB file (allocated, bound to a KVM_X86_SW_PROTECTED_VM)
+ * from private to shared and back, in place (KVM_SET_MEMORY_ATTRIBUTES2 on
+ * the file) on pool files of 1G and of 2M units and on the page cache, and
+ * the 6.8 way on the pool (KVM_SET_MEMORY_ATTRIBUTES, then PUNCH_HOLE to
+ * shared and fallocate() back to private, contents lost), with the pool's
+ * splits and merges per round trip.  CONV_ROUNDS rounds after a warm-up,
+ * interleaved; median with min and max.
+ *
  * Pool memory is measured pre-zeroed: before each pool round the
  * benchmark waits for the background zeroer to clear the pool, as a host
  * would between VMs.  Every other source clears on the fault path (the
@@ -49,6 +58,7 @@
 #define DATA_GPA	(4ULL << 30)
 #define DATA_SIZE	(1ULL << 30)
 #define ROUNDS		3
+#define CONV_ROUNDS	5
 
 struct backing {
 	const char *name;
@@ -406,6 +416,181 @@ static void host_table(int nid)
 	close(ctl);
 }
 
+/* ---- conversion: 4K, 2M and 1G of a 1 GiB file, and back ---- */
+
+enum { CONV_INPLACE, CONV_PUNCH };
+
+struct conv_method {
+	const char *name;
+	int how;
+	bool pool;
+	unsigned int shift;
+};
+
+static const struct conv_method conv_methods[] = {
+	{ "pool 1G in place", CONV_INPLACE, true, GPOOL_FOLIO_SHIFT_1G },
+	{ "pool 2M in place", CONV_INPLACE, true, GPOOL_FOLIO_SHIFT_2M },
+	{ "pool 1G punch", CONV_PUNCH, true, GPOOL_FOLIO_SHIFT_1G },
+	{ "page cache in place", CONV_INPLACE, false, 0 },
+};
+#define NR_CONV_METHODS (sizeof(conv_methods) / sizeof(conv_methods[0]))
+
+/* What is converted: page 3 of the 2M unit at 512M, that unit, the file. */
+static const struct {
+	const char *name;
+	uint64_t off, size;
+} conv_sizes[] = {
+	{ "4K", (512ULL << 20) + 3 * 4096, 4096 },
+	{ "2M", 512ULL << 20, 2ULL << 20 },
+	{ "1G", 0, DATA_SIZE },
+};
+#define NR_CONV_SIZES (sizeof(conv_sizes) / sizeof(conv_sizes[0]))
+
+struct csample {
+	double to_shared_ms, to_private_ms;
+	uint64_t splits, merges;	/* pool, 2M and 1G levels, both ways */
+};
+
+static struct csample csamples[NR_CONV_METHODS][NR_CONV_SIZES][CONV_ROUNDS];
+
+static uint64_t splits_merges(int nid, const char *name)
+{
+	return pool_stat(nid, GPOOL_SIZE_1G, name) +
+	       pool_stat(nid, GPOOL_SIZE_2M, name);
+}
+
+/* One conversion of [off, off + size) to @private, the way @m does it. */
+static double conv_once(const struct conv_method *m, struct kvm_vm *vm, int fd,
+			uint64_t off, uint64_t size, bool private)
+{
+	double t = now_ms();
+	int r;
+
+	if (m->how == CONV_INPLACE) {
+		r = gpool_convert(fd, off, size,
+				  private ? KVM_MEMORY_ATTRIBUTE_PRIVATE : 0, NULL);
+		TEST_ASSERT(!r, "%s: convert: %s", m->name, strerror(-r));
+	} else if (private) {
+		vm_mem_set_private(vm, DATA_GPA + off, size);
+		TEST_ASSERT(!fallocate(fd, FALLOC_FL_KEEP_SIZE, off, size),
+			    "allocate: %s", strerror(errno));
+	} else {
+		vm_mem_set_shared(vm, DATA_GPA + off, size);
+		TEST_ASSERT(!fallocate(fd, FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE,
+				       off, size), "punch: %s", strerror(errno));
+	}
+	return now_ms() - t;
+}
+
+/* A VM with @m's file of 1 GiB, all of it allocated and private. */
+static void conv_round(const struct conv_method *m, int nid,
+		       struct csample *out)
+{
+	const struct vm_shape shape = {
+		.mode = VM_MODE_DEFAULT,
+		.type = KVM_X86_SW_PROTECTED_VM,
+	};
+	uint64_t flags = m->how == CONV_INPLACE ? GUEST_MEMFD_FLAG_MMAP : 0;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	void *map;
+	size_t k;
+	int fd;
+
+	if (m->pool)
+		wait_for_zeroer(nid);
+	vm = vm_create_shape_with_one_vcpu(shape, &vcpu, guest_code);
+	fd = gpool_gmem_create(vm, DATA_SIZE, flags, m->pool, m->shift, nid);
+	map = mmap(NULL, 2 * DATA_SIZE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	TEST_ASSERT(map != MAP_FAILED, "mmap");
+	vm_set_user_memory_region2(vm, DATA_SLOT, KVM_MEM_GUEST_MEMFD, DATA_GPA,
+				   DATA_SIZE,
+				   (void *)align_up((uint64_t)map, DATA_SIZE),
+				   fd, 0);
+	if (m->how == CONV_PUNCH)
+		vm_mem_set_private(vm, DATA_GPA, DATA_SIZE);
+	TEST_ASSERT(!fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, DATA_SIZE),
+		    "allocate: %s", strerror(errno));
+	for (k = 0; k < NR_CONV_SIZES; k++) {
+		uint64_t s0 = splits_merges(nid, "nr_splits");
+		uint64_t m0 = splits_merges(nid, "nr_merges");
+
+		out[k].to_shared_ms = conv_once(m, vm, fd, conv_sizes[k].off,
+						conv_sizes[k].size, false);
+		out[k].to_private_ms = conv_once(m, vm, fd, conv_sizes[k].off,
+						 conv_sizes[k].size, true);
+		out[k].splits = splits_merges(nid, "nr_splits") - s0;
+		out[k].merges = splits_merges(nid, "nr_merges") - m0;
+	}
+	close(fd);
+	kvm_vm_free(vm);
+	munmap(map, 2 * DATA_SIZE);
+}
+
+static void conv_stats(size_t mi, size_t k, bool to_private, double *med,
+		       double *min, double *max)
+{
+	double v[CONV_ROUNDS];
+	int r;
+
+	for (r = 0; r < CONV_ROUNDS; r++)
+		v[r] = to_private ? csamples[mi][k][r].to_private_ms :
+				    csamples[mi][k][r].to_shared_ms;
+	qsort(v, CONV_ROUNDS, sizeof(v[0]), cmp_double);
+	*med = v[CONV_ROUNDS / 2];
+	*min = v[0];
+	*max = v[CONV_ROUNDS - 1];
+}
+
+static void conv_table(int nid)
+{
+	struct csample warm[NR_CONV_SIZES];
+	double med, min, max, in1g = 0, in2m = 0;
+	size_t mi, k;
+	int r;
+
+	printf("\nconversion of part of a 1 GiB file (allocated, private, bound to a "
+	       "SW_PROTECTED VM), private -> shared -> private; a warm-up round, "
+	       "then %d interleaved rounds\n", CONV_ROUNDS);
+	for (mi = 0; mi < NR_CONV_METHODS; mi++)
+		conv_round(&conv_methods[mi], nid, warm);
+	for (r = 0; r < CONV_ROUNDS; r++)
+		for (mi = 0; mi < NR_CONV_METHODS; mi++) {
+			struct csample c[NR_CONV_SIZES];
+
+			conv_round(&conv_methods[mi], nid, c);
+			for (k = 0; k < NR_CONV_SIZES; k++)
+				csamples[mi][k][r] = c[k];
+		}
+	printf("\n%-20s %-4s %26s %26s %15s\n", "method", "size",
+	       "to shared ms: med (min-max)", "to private ms: med (min-max)",
+	       "splits/merges");
+	for (mi = 0; mi < NR_CONV_METHODS; mi++) {
+		for (k = 0; k < NR_CONV_SIZES; k++) {
+			char sm[32], a[40], b[40];
+
+			conv_stats(mi, k, false, &med, &min, &max);
+			snprintf(a, sizeof(a), "%.3f (%.3f-%.3f)", med, min, max);
+			conv_stats(mi, k, true, &med, &min, &max);
+			snprintf(b, sizeof(b), "%.3f (%.3f-%.3f)", med, min, max);
+			snprintf(sm, sizeof(sm), "%lu/%lu",
+				 csamples[mi][k][0].splits, csamples[mi][k][0].merges);
+			printf("%-20s %-4s %26s %26s %15s\n", conv_methods[mi].name,
+			       conv_sizes[k].name, a, b, sm);
+		}
+	}
+	/* The target: 4K inside a 1G unit within 2x of 4K inside a 2M unit. */
+	for (k = 0; k < 2; k++) {
+		conv_stats(0, 0, k, &med, &min, &max);
+		in1g += med;
+		conv_stats(1, 0, k, &med, &min, &max);
+		in2m += med;
+	}
+	printf("4K round trip inside a 1G unit / inside a 2M unit: %.2fx (target <= 2x)\n",
+	       in2m ? in1g / in2m : 0);
+}
+
 int main(void)
 {
 	size_t bi;
@@ -448,5 +633,6 @@ int main(void)
 	}
 	printf("\n");
 	host_table(nid);
+	conv_table(nid);
 	return 0;
 }

@@ -70,6 +70,20 @@
  *   e. R is allocated again (the unit merges), the guest rewrites and
  *      verifies everything, and KVM maps it huge again.
  *
+ * With -I the VM is a KVM_X86_SW_PROTECTED_VM whose slot 1 converts in
+ * place: the file is created with GUEST_MEMFD_FLAG_MMAP (private), mmap()ed
+ * as the VMM's view and bound guest_memfd-only, so its shared/private state
+ * is the file's, and the phases become
+ *   a, b as above;
+ *   c. R is converted to shared with KVM_SET_MEMORY_ATTRIBUTES2 on the
+ *      guest_memfd: the VMM reads the guest's pattern A there (contents
+ *      kept), writes pattern C, and the guest sees C in R and A elsewhere;
+ *      the pool split its unit in place, and its host_maps show R mapped
+ *      with one 4K page;
+ *   d. R is converted back to private: the guest still reads C in R (kept
+ *      again), every split merged back, and KVM maps the memory huge again;
+ *   e. as above.
+ *
  * After each phase the VM's mapping counts (pages_4k/2m/1g) and exits are read
  * from /sys/kernel/debug/kvm/<pid>-<vmfd>/ (or the global files).  If
  * /sys/kernel/mm/gpool exists, its counters are shown as a compact table
@@ -202,6 +216,7 @@ struct opts {
 	unsigned int folio_shift;	/* -f; 0: not given */
 	bool plain;			/* -P */
 	bool ordinary;			/* -O */
+	bool in_place;			/* -I */
 };
 
 struct vm {
@@ -221,6 +236,7 @@ struct vm {
 	const char *backing;		/* how slot 1 is backed, and why */
 	const struct phase *conv;	/* phase c, for phase d's checks */
 	bool ordinary;			/* -O: KVM_X86_DEFAULT_VM, shared slot 1 */
+	bool in_place;			/* -I: convert with ATTRIBUTES2 */
 };
 
 extern bool quiet;
@@ -249,6 +265,7 @@ int vm_check_caps(int fd, bool system, bool ordinary);
 int vm_create(struct vm *vm);
 int vm_choose_backing(struct vm *vm, const struct opts *o);
 int vm_set_attributes(struct vm *vm, __u64 gpa, __u64 size, __u64 attrs);
+int vm_convert(struct vm *vm, __u64 off, __u64 size, __u64 attrs);
 int vm_setup_slot0(struct vm *vm);
 const char *folio_name(unsigned int shift);
 int vm_setup_slot1(struct vm *vm);
@@ -270,6 +287,8 @@ int phase_final(struct vm *vm, struct phase *ph);
 int phase_o_vmm(struct vm *vm, struct phase *ph);
 int phase_o_punch(struct vm *vm, struct phase *ph);
 int phase_o_refill(struct vm *vm, struct phase *ph);
+int phase_i_to_shared(struct vm *vm, struct phase *ph);
+int phase_i_to_private(struct vm *vm, struct phase *ph);
 
 /* pool_view.c */
 int pool_read(struct pool_snap *s);

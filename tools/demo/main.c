@@ -270,7 +270,7 @@ out:
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: gpool-demo [-s SIZE] [-f SHIFT | -P] [-O] [-q] [-h]\n"
+		"usage: gpool-demo [-s SIZE] [-f SHIFT | -P] [-O | -I] [-q] [-h]\n"
 		"  -s SIZE   guest_memfd slot size, suffix K/M/G, multiple of 2M,\n"
 		"            %lluM..%lluM (default %lluM with the pool, %lluM without)\n"
 		"  -f SHIFT  pool folio_shift: 30 (1G, default), 21 (2M) or 12 (4K);\n"
@@ -278,6 +278,8 @@ static void usage(FILE *f)
 		"  -P        plain guest_memfd even if KVM offers GUEST_MEMFD_FLAG_GPOOL\n"
 		"  -O        an ordinary VM whose memory is all shared guest_memfd,\n"
 		"            mapped by the VMM (GUEST_MEMFD_FLAG_MMAP | _INIT_SHARED)\n"
+		"  -I        a SW_PROTECTED VM whose guest_memfd converts in place\n"
+		"            (KVM_SET_MEMORY_ATTRIBUTES2), contents kept\n"
 		"  -q        quiet: print only the summary\n"
 		"  -h        this help\n",
 		SLOT1_MIN_SIZE / MiB, SLOT1_MAX_SIZE / MiB,
@@ -291,7 +293,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	while ((c = getopt(argc, argv, "s:f:POqh")) != -1) {
+	while ((c = getopt(argc, argv, "s:f:POIqh")) != -1) {
 		switch (c) {
 		case 's':
 			if (parse_size(optarg, &o->size)) {
@@ -323,6 +325,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'O':
 			o->ordinary = true;
 			break;
+		case 'I':
+			o->in_place = true;
+			break;
 		case 'q':
 			quiet = true;
 			break;
@@ -343,12 +348,17 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		pr_err("-f and -P exclude each other");
 		return -1;
 	}
+	if (o->ordinary && o->in_place) {
+		pr_err("-O and -I exclude each other");
+		return -1;
+	}
 	return 0;
 }
 
 static int vm_setup(struct vm *vm, const struct opts *o)
 {
 	vm->ordinary = o->ordinary;
+	vm->in_place = o->in_place;
 	if (vm_open_kvm(vm) || vm_check_caps(vm->kvm_fd, true, o->ordinary) ||
 	    vm_create(vm) || vm_choose_backing(vm, o) || vm_setup_slot0(vm) ||
 	    vm_setup_slot1(vm) || vm_create_vcpu(vm))
@@ -367,10 +377,17 @@ static int run_phases(struct vm *vm, struct phase *ph, int *nr)
 		phase_write, phase_verify, phase_o_vmm, phase_o_punch,
 		phase_o_refill,
 	};
+	int (*const ifn[])(struct vm *, struct phase *) = {
+		phase_write, phase_verify, phase_i_to_shared, phase_i_to_private,
+		phase_final,
+	};
+	int (*const *run)(struct vm *, struct phase *) =
+		vm->ordinary ? ofn : vm->in_place ? ifn : fn;
 
 	BUILD_BUG_ON(ARRAY_SIZE(fn) != ARRAY_SIZE(ofn));
+	BUILD_BUG_ON(ARRAY_SIZE(fn) != ARRAY_SIZE(ifn));
 	for (*nr = 0; *nr < (int)ARRAY_SIZE(fn); (*nr)++)
-		if ((vm->ordinary ? ofn : fn)[*nr](vm, &ph[*nr]))
+		if (run[*nr](vm, &ph[*nr]))
 			return -1;
 	say("\n[guest] halt\n");
 	return guest_cmd(vm, NULL, GCMD_HALT, 0, 0, 0, NULL);

@@ -138,6 +138,32 @@ static int guest_rest(struct vm *vm, struct phase *ph, const char *tag,
 			   vm->size - CONV_OFF - CONV_LEN, key) ? -1 : 0;
 }
 
+/* After R turned shared: the pool split the unit that backed it. */
+static void check_split(struct vm *vm, struct phase *ph)
+{
+	__u64 sizes[8];
+	long long splits = 0;
+	int n;
+
+	if (!vm->pool_present || ph->pool_after.present <= 0)
+		return;
+	pool_print_conv("[c] pool", "split", PF_NR_SPLITS, &ph->pool_before,
+			&ph->pool_after);
+	if (!pool_splits(vm))
+		return;
+	n = pool_sizes(&ph->pool_after, sizes, ARRAY_SIZE(sizes));
+	for (int i = 0; i < n; i++) {
+		long long v = pool_dsum(&ph->pool_before, &ph->pool_after,
+					sizes[i], PF_NR_SPLITS);
+
+		if (v != LLONG_MIN)
+			splits += v;
+	}
+	if (splits <= 0)
+		phase_fail(ph, "no unit split for R (%s folios, nr_splits %+lld)",
+			   folio_name(vm->folio_shift), splits);
+}
+
 int phase_to_shared(struct vm *vm, struct phase *ph)
 {
 	__u64 gpa = SLOT1_GPA + CONV_OFF;
@@ -179,27 +205,7 @@ int phase_to_shared(struct vm *vm, struct phase *ph)
 	    bad);
 	ph->bad += bad;
 	phase_end(vm, ph, "c");
-
-	if (!vm->pool_present || ph->pool_after.present <= 0)
-		return 0;
-	pool_print_conv("[c] pool", "split", PF_NR_SPLITS, &ph->pool_before,
-			&ph->pool_after);
-	if (pool_splits(vm)) {
-		__u64 sizes[8];
-		int n = pool_sizes(&ph->pool_after, sizes, ARRAY_SIZE(sizes));
-		long long splits = 0;
-
-		for (int i = 0; i < n; i++) {
-			long long v = pool_dsum(&ph->pool_before, &ph->pool_after,
-						sizes[i], PF_NR_SPLITS);
-
-			if (v != LLONG_MIN)
-				splits += v;
-		}
-		if (splits <= 0)
-			phase_fail(ph, "no unit split for R (%s folios, nr_splits %+lld)",
-				   folio_name(vm->folio_shift), splits);
-	}
+	check_split(vm, ph);
 	return 0;
 }
 
@@ -393,5 +399,58 @@ int phase_o_refill(struct vm *vm, struct phase *ph)
 	    ph->after.v[ST_1G] < c->after.v[ST_1G])
 		phase_fail(ph, "KVM maps %lld 1G pages, %lld before the punch",
 			   ph->after.v[ST_1G], c->after.v[ST_1G]);
+	return 0;
+}
+
+/* ------------------------------------ in-place conversion (-I) phases */
+
+int phase_i_to_shared(struct vm *vm, struct phase *ph)
+{
+	unsigned long bad;
+	double t0;
+
+	say("\n[c] convert R (offset %#llx, %llu page) to shared in place: KVM_SET_MEMORY_ATTRIBUTES2\n",
+	    CONV_OFF, pages(CONV_LEN));
+	phase_begin(vm, ph, "c shared in place");
+	vm->conv = ph;
+	t0 = now_ms();
+	if (vm_convert(vm, CONV_OFF, CONV_LEN, 0))
+		return -1;
+	ph->vmm_ms = now_ms() - t0;
+	say("[c] KVM_SET_MEMORY_ATTRIBUTES2(0): %.3f ms, nothing freed or allocated\n",
+	    ph->vmm_ms);
+	bad = vmm_check_view(vm, "c", CONV_OFF, CONV_LEN, true, KEY_A);
+	say("[c] VMM reads R through its mapping: the guest's pattern A, %lu mismatches (contents kept)\n",
+	    bad);
+	ph->bad += bad;
+	show_host_maps(vm, "c");
+	vmm_write_view(vm, CONV_OFF, CONV_LEN, KEY_C);
+	say("[c] VMM writes pattern C to R\n");
+	if (guest_range(vm, ph, "c", GCMD_VERIFY, CONV_OFF, CONV_LEN, KEY_C) ||
+	    guest_rest(vm, ph, "c", GCMD_VERIFY, KEY_A))
+		return -1;
+	phase_end(vm, ph, "c");
+	check_split(vm, ph);
+	return 0;
+}
+
+int phase_i_to_private(struct vm *vm, struct phase *ph)
+{
+	double t0;
+
+	say("\n[d] convert R back to private in place\n");
+	phase_begin(vm, ph, "d private in place");
+	t0 = now_ms();
+	if (vm_convert(vm, CONV_OFF, CONV_LEN, KVM_MEMORY_ATTRIBUTE_PRIVATE))
+		return -1;
+	ph->vmm_ms = now_ms() - t0;
+	say("[d] KVM_SET_MEMORY_ATTRIBUTES2(PRIVATE): %.3f ms (the VMM's mapping of R is gone)\n",
+	    ph->vmm_ms);
+	/* The VMM's bytes are still there: nothing was freed or cleared. */
+	if (guest_range(vm, ph, "d", GCMD_VERIFY, CONV_OFF, CONV_LEN, KEY_C) ||
+	    guest_rest(vm, ph, "d", GCMD_VERIFY, KEY_A))
+		return -1;
+	phase_end(vm, ph, "d");
+	check_merged(vm, ph);
 	return 0;
 }

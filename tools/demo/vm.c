@@ -309,6 +309,8 @@ static int vm_create_gmem(struct vm *vm)
 	before.present = 0;
 	if (vm->ordinary)
 		g.flags = GUEST_MEMFD_FLAG_MMAP | GUEST_MEMFD_FLAG_INIT_SHARED;
+	else if (vm->in_place)
+		g.flags = GUEST_MEMFD_FLAG_MMAP;	/* private, the file's */
 	if (vm->gpool_flag) {
 		g.flags |= GUEST_MEMFD_FLAG_GPOOL;
 		g.folio_shift = vm->folio_shift;
@@ -338,11 +340,12 @@ static int vm_create_gmem(struct vm *vm)
 }
 
 /*
- * An ordinary VM's slot 1: the VMM's view is the guest_memfd's own mapping
- * (placed 1G-aligned by the kernel), and the memslot takes every page from
- * the file (guest_memfd-only); nothing is private.
+ * A slot 1 whose VMM view is the guest_memfd's own mapping (placed
+ * 1G-aligned by the kernel), the memslot taking every page from the file
+ * (guest_memfd-only): an ordinary VM's (-O, all shared), or one that
+ * converts in place (-I, private until converted).
  */
-static int vm_setup_slot1_shared(struct vm *vm)
+static int vm_setup_slot1_mapped(struct vm *vm)
 {
 	vm->shared = mmap(NULL, vm->size, PROT_READ | PROT_WRITE, MAP_SHARED,
 			  vm->gmem_fd, 0);
@@ -354,9 +357,30 @@ static int vm_setup_slot1_shared(struct vm *vm)
 	if (vm_set_region(vm, 1, KVM_MEM_GUEST_MEMFD, SLOT1_GPA, vm->size,
 			  vm->shared, vm->gmem_fd))
 		return -1;
-	say("[setup] slot 1: GPA %#llx-%#llx, %llu MiB shared guest_memfd (fd %d), mapped by the VMM at %p\n",
-	    SLOT1_GPA, SLOT1_GPA + vm->size - 1, vm->size / MiB, vm->gmem_fd,
+	say("[setup] slot 1: GPA %#llx-%#llx, %llu MiB %s guest_memfd (fd %d), mapped by the VMM at %p\n",
+	    SLOT1_GPA, SLOT1_GPA + vm->size - 1, vm->size / MiB,
+	    vm->in_place ? "private" : "shared", vm->gmem_fd,
 	    (void *)vm->shared);
+	return 0;
+}
+
+/* KVM_SET_MEMORY_ATTRIBUTES2 on slot 1's guest_memfd (-I). */
+int vm_convert(struct vm *vm, __u64 off, __u64 size, __u64 attrs)
+{
+	struct kvm_memory_attributes2 a = {
+		.offset = off, .size = size, .attributes = attrs,
+	};
+
+	if (ioctl(vm->gmem_fd, KVM_SET_MEMORY_ATTRIBUTES2, &a) < 0) {
+		int err = errno;
+
+		pr_sys("KVM_SET_MEMORY_ATTRIBUTES2(guest_memfd, offset %#llx, size %#llx, %s)",
+		       off, size, attrs ? "PRIVATE" : "shared");
+		if (err == EAGAIN)
+			pr_err("page at offset %#llx is still referenced",
+			       (unsigned long long)a.error_offset);
+		return -1;
+	}
 	return 0;
 }
 
@@ -364,8 +388,8 @@ int vm_setup_slot1(struct vm *vm)
 {
 	if (vm_create_gmem(vm))
 		return -1;
-	if (vm->ordinary)
-		return vm_setup_slot1_shared(vm);
+	if (vm->ordinary || vm->in_place)
+		return vm_setup_slot1_mapped(vm);
 	/* Same alignment as the GPA, or KVM disables huge mappings (lpage). */
 	vm->shared = mmap_aligned(vm->size, SLOT1_GPA);
 	if (!vm->shared) {

@@ -90,6 +90,13 @@ struct gpool_create_guest_memfd {
 #define GPOOL_INFO_F_NOMAP		(1U << 0) /* no struct page, no direct map */
 #define GPOOL_INFO_F_DEFAULT_BACKING	(1U << 1) /* every guest_memfd uses the pool */
 #define GPOOL_INFO_F_CAN_RESIZE		(1U << 2) /* GPOOL_IOC_GROW/SHRINK work */
+/*
+ * guest_memfds created with GUEST_MEMFD_FLAG_MMAP convert in place
+ * (KVM_SET_MEMORY_ATTRIBUTES2 on the file, pool-backed or not): the way to
+ * tell that cannot collide, while the in-place series' capability number is
+ * not final (<linux/kvm.h>).
+ */
+#define GPOOL_INFO_F_GMEM_ATTRIBUTES	(1U << 3)
 
 /**
  * struct gpool_info_args - GPOOL_IOC_INFO: the pool as a whole
