@@ -625,7 +625,8 @@ static void gpool_gmem_test_list_counters(struct kunit *test)
  * KVM_X86_SW_PROTECTED_VM) may have it, with the flag or by default
  * backing (one function decides both): a SEV-SNP guest created under
  * gpool=default_backing gets the page cache and still launches.  MMAP is
- * for every VM and INIT_SHARED for VMs without private memory, as 6.18.
+ * for every VM, as 6.18, and INIT_SHARED for VMs without private memory
+ * (as 6.18) or whose files convert in place (patch 0007: not SNP).
  */
 static void gpool_gmem_test_vm_types(struct kunit *test)
 {
@@ -654,7 +655,8 @@ static void gpool_gmem_test_vm_types(struct kunit *test)
 		kvm->arch.vm_type = types[i].type;
 		kvm->arch.has_private_mem = types[i].private_mem;
 		want = GUEST_MEMFD_FLAG_MMAP;
-		if (!types[i].private_mem)
+		/* In-place conversion where nothing needs preparing: not SNP. */
+		if (!types[i].private_mem || types[i].pool)
 			want |= GUEST_MEMFD_FLAG_INIT_SHARED;
 		if (types[i].pool)
 			want |= GUEST_MEMFD_FLAG_GPOOL;

@@ -195,20 +195,23 @@ static inline void gpool_sigbus_handler(int sig)
 	siglongjmp(gpool_sigbus_jmp, 1);
 }
 
-/* Does reading (or writing) @p raise SIGBUS? */
+/*
+ * Does reading (or writing) @p raise SIGBUS?  A write stores back what it
+ * read, so that probing changes no contents.
+ */
 static inline bool gpool_access_sigbus(volatile char *p, bool write)
 {
 	struct sigaction sa = { .sa_handler = gpool_sigbus_handler }, old;
 	bool hit;
+	char v;
 
 	sigaction(SIGBUS, &sa, &old);
 	if (sigsetjmp(gpool_sigbus_jmp, 1)) {
 		hit = true;
 	} else {
+		v = *p;
 		if (write)
-			*p = 1;
-		else
-			(void)*p;
+			*p = v;
 		hit = false;
 	}
 	sigaction(SIGBUS, &old, NULL);
