@@ -678,9 +678,27 @@ static vm_fault_t gpool_host_fault(struct vm_fault *vmf)
 	return gpool_host_fault_order(vmf, GPOOL_ORDER_4K);
 }
 
+#ifdef CONFIG_NUMA
+/*
+ * mbind() of a pool file's mapping.  The pool places a file's units by the
+ * policy the file was created with (numa_mode and numa_nodes, for the
+ * whole file), and has no way to take another per range: refuse one, so
+ * that no VMM believes its memory follows it.  MPOL_DEFAULT (no policy)
+ * asks for nothing and is accepted.
+ */
+static int gpool_host_set_policy(struct vm_area_struct *vma,
+				 struct mempolicy *mpol)
+{
+	return mpol ? -EOPNOTSUPP : 0;
+}
+#endif
+
 static const struct vm_operations_struct gpool_host_vm_ops = {
 	.fault		= gpool_host_fault,
 	.huge_fault	= gpool_host_huge_fault,
+#ifdef CONFIG_NUMA
+	.set_policy	= gpool_host_set_policy,
+#endif
 };
 
 static int gpool_gmem_mmap(struct kvm_gmem_backend *backend,

@@ -455,16 +455,8 @@ static void test_bad_input(void)
 
 /* ---- a vCPU's memory converted inside a 1G unit ---- */
 
-struct cvm {
-	struct kvm_vm *vm;
-	struct kvm_vcpu *vcpu;
-	int fd;
-	uint64_t size;
-	uint64_t *map;
-};
-
 /* A SW_PROTECTED VM whose DATA_GPA is @size bytes of a private MMAP file. */
-static void cvm_create(struct cvm *t, uint64_t size)
+static void cvm_create(struct stamp_vm *t, uint64_t size)
 {
 	const struct vm_shape shape = {
 		.mode = VM_MODE_DEFAULT,
@@ -474,22 +466,11 @@ static void cvm_create(struct cvm *t, uint64_t size)
 	t->vm = vm_create_shape_with_one_vcpu(shape, &t->vcpu, stamp_guest_code);
 	t->size = size;
 	t->fd = gmem_create(t->vm, size, MMAP, GPOOL_FOLIO_SHIFT_1G);
-	t->map = gpool_map_shared(t->fd, size);
-	vm_set_user_memory_region2(t->vm, DATA_SLOT, KVM_MEM_GUEST_MEMFD,
-				   DATA_GPA, size, t->map, t->fd, 0);
-	virt_map_level(t->vm, DATA_GPA, DATA_GPA, size,
-		       size >= (1ULL << 30) ? PG_LEVEL_1G : PG_LEVEL_2M);
-}
-
-static void cvm_free(struct cvm *t)
-{
-	kvm_vm_free(t->vm);
-	munmap(t->map, t->size);
-	close(t->fd);
+	stamp_vm_bind(t, DATA_SLOT, DATA_GPA, false);
 }
 
 /* The guest checks the stamps of @pattern in [off, off + size). */
-static uint64_t guest_bad(struct cvm *t, uint64_t off, uint64_t size,
+static uint64_t guest_bad(struct stamp_vm *t, uint64_t off, uint64_t size,
 			  uint64_t pattern)
 {
 	return gpool_stamp_run(t->vcpu, STAMP_CHECK, DATA_GPA, off, size,
@@ -497,7 +478,7 @@ static uint64_t guest_bad(struct cvm *t, uint64_t off, uint64_t size,
 }
 
 /* The pool: the file's units by size are @u1g/@u2m/@u4k. */
-static void expect_units(struct cvm *t, uint64_t u1g, uint64_t u2m,
+static void expect_units(struct stamp_vm *t, uint64_t u1g, uint64_t u2m,
 			 uint64_t u4k, const char *when)
 {
 	struct gpool_file_info fi;
@@ -514,7 +495,7 @@ static void expect_units(struct cvm *t, uint64_t u1g, uint64_t u2m,
 		    (unsigned long long)fi.units[GPOOL_SIZE_4K], u1g, u2m, u4k);
 }
 
-static void expect_pages_1g(struct cvm *t, uint64_t want, const char *when)
+static void expect_pages_1g(struct stamp_vm *t, uint64_t want, const char *when)
 {
 	if (!pool)
 		return;
@@ -530,7 +511,7 @@ static void test_vcpu_in_1g(uint64_t conv_off, uint64_t conv_size,
 	const uint64_t A = 0xa100000000000000ULL, B = 0xb200000000000000ULL;
 	uint64_t size = pool ? 1ULL << 30 : 64ULL << 20;
 	uint64_t splits, merges, end = conv_off + conv_size;
-	struct cvm t;
+	struct stamp_vm t;
 
 	cvm_create(&t, size);
 	splits = pool_stat(nid, GPOOL_SIZE_1G, "nr_splits");
@@ -563,7 +544,7 @@ static void test_vcpu_in_1g(uint64_t conv_off, uint64_t conv_size,
 		TEST_ASSERT_EQ(splits + 1, pool_stat(nid, GPOOL_SIZE_1G, "nr_splits"));
 		TEST_ASSERT_EQ(merges + 1, pool_stat(nid, GPOOL_SIZE_1G, "nr_merges"));
 	}
-	cvm_free(&t);
+	stamp_vm_free(&t);
 }
 
 static void test_vcpu_4k_in_1g(void)

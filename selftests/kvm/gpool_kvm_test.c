@@ -90,21 +90,9 @@ static void guest_code(void)
 static uint64_t run_cmd(struct kvm_vcpu *vcpu, uint64_t op, uint64_t gpa,
 			uint64_t size, uint64_t pattern)
 {
-	struct ucall uc;
-
 	cmd = (struct cmd){ op, gpa, size, pattern };
 	sync_global_to_guest(vcpu->vm, cmd);
-	vcpu_run(vcpu);
-	TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_IO);
-	switch (get_ucall(vcpu, &uc)) {
-	case UCALL_SYNC:
-		return uc.args[1];
-	case UCALL_ABORT:
-		REPORT_GUEST_ASSERT(uc);
-	default:
-		TEST_FAIL("unexpected ucall %lu", uc.cmd);
-	}
-	return ~0ULL;
+	return gpool_vcpu_sync(vcpu);
 }
 
 struct test_vm {

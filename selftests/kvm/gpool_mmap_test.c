@@ -36,7 +36,11 @@
  * vmsplice           the page cache can be pinned through the mapping; the
  *                    pool cannot (EFAULT: pfn mappings have no pages);
  * close_mapped       closing the fd keeps a mapping working; the memory
- *                    goes back to the pool at munmap().
+ *                    goes back to the pool at munmap();
+ * mbind              mbind() of the mapping: the page cache takes a
+ *                    policy (6.19); the pool refuses one (EOPNOTSUPP: its
+ *                    placement is the file's creation policy), and both
+ *                    take MPOL_DEFAULT.
  *
  * The pool's accounting is the same after every case.
  */
@@ -55,6 +59,8 @@
 #include <sys/wait.h>
 #include <linux/falloc.h>
 #include <linux/gpool.h>
+#include <linux/mempolicy.h>
+#include <sys/syscall.h>
 
 #include "kvm_util.h"
 #include "processor.h"
@@ -247,41 +253,18 @@ static void test_file_size(void)
  * bound to the memslot (guest_memfd-only) or, with @plain_slot, only
  * mapped at the memslot's userspace_addr, as QEMU's guest-memfd=on does.
  */
-struct mvm {
-	struct kvm_vm *vm;
-	struct kvm_vcpu *vcpu;
-	int fd;
-	uint64_t size;
-	uint64_t *map;
-};
-
-static void mvm_create(struct mvm *t, uint64_t size, unsigned int shift,
+static void mvm_create(struct stamp_vm *t, uint64_t size, unsigned int shift,
 		       bool plain_slot)
 {
 	t->vm = vm_create_with_one_vcpu(&t->vcpu, stamp_guest_code);
 	t->size = size;
 	t->fd = gmem_create(t->vm, size, SHARED, shift);
-	t->map = gpool_map_shared(t->fd, size);
-	if (plain_slot)
-		vm_set_user_memory_region(t->vm, DATA_SLOT, 0, DATA_GPA, size,
-					  t->map);
-	else
-		vm_set_user_memory_region2(t->vm, DATA_SLOT, KVM_MEM_GUEST_MEMFD,
-					   DATA_GPA, size, t->map, t->fd, 0);
-	virt_map_level(t->vm, DATA_GPA, DATA_GPA, size,
-		       size >= (1ULL << 30) ? PG_LEVEL_1G : PG_LEVEL_2M);
-}
-
-static void mvm_free(struct mvm *t)
-{
-	kvm_vm_free(t->vm);
-	munmap(t->map, t->size);
-	close(t->fd);
+	stamp_vm_bind(t, DATA_SLOT, DATA_GPA, plain_slot);
 }
 
 static void test_guest(void)
 {
-	struct mvm t;
+	struct stamp_vm t;
 	uint64_t size = 4ULL << 20;
 
 	mvm_create(&t, size, GPOOL_FOLIO_SHIFT_2M, false);
@@ -293,7 +276,7 @@ static void test_guest(void)
 	munmap(t.map, size);
 	t.map = gpool_map_shared(t.fd, size);
 	TEST_ASSERT_EQ(0, host_bad(t.map, 0, size, 0xff00000000000000ULL));
-	mvm_free(&t);
+	stamp_vm_free(&t);
 }
 
 /*
@@ -374,7 +357,7 @@ static void test_host_4k(void)
 static void test_vcpu_1g(bool plain_slot)
 {
 	uint64_t size = pool ? 1ULL << 30 : 64ULL << 20;
-	struct mvm t;
+	struct stamp_vm t;
 
 	mvm_create(&t, size, GPOOL_FOLIO_SHIFT_1G, plain_slot);
 	TEST_ASSERT_EQ(0, run_cmd(t.vcpu, STAMP_WRITE, size, 0x3c00000000000000ULL));
@@ -388,7 +371,7 @@ static void test_vcpu_1g(bool plain_slot)
 			    vm_get_stat(t.vm, "pages_2m"));
 	else
 		TEST_ASSERT_EQ(0, vm_get_stat(t.vm, "pages_1g"));
-	mvm_free(&t);
+	stamp_vm_free(&t);
 }
 
 static void test_gmem_only_1g(void)
@@ -520,6 +503,39 @@ static void test_close_mapped(void)
 	TEST_ASSERT_EQ(before, pool_allocated());
 }
 
+static long sys_mbind(void *addr, unsigned long len, int mode,
+		      const unsigned long *nodes, unsigned long maxnode)
+{
+	return syscall(__NR_mbind, addr, len, mode, nodes, maxnode, 0);
+}
+
+static void test_mbind(void)
+{
+	uint64_t size = 4ULL << 20;
+	struct kvm_vm *vm = vm_plain();
+	int fd = gmem_create(vm, size, SHARED, GPOOL_FOLIO_SHIFT_2M);
+	char *m = gpool_map_shared(fd, size);
+	unsigned long node0 = 1;
+	bool in_pool = pool_backed(size);
+	long r;
+
+	r = sys_mbind(m, size, MPOL_BIND, &node0, 8 * sizeof(node0));
+	if (in_pool)
+		TEST_ASSERT(r == -1 && errno == EOPNOTSUPP,
+			    "mbind(MPOL_BIND) of a pool mapping: %ld (%s), want EOPNOTSUPP",
+			    r, r ? strerror(errno) : "accepted");
+	else
+		TEST_ASSERT(!r, "mbind(MPOL_BIND) of page-cache guest_memfd: %s",
+			    strerror(errno));
+	TEST_ASSERT(!sys_mbind(m, size, MPOL_DEFAULT, NULL, 0),
+		    "mbind(MPOL_DEFAULT): %s", strerror(errno));
+	memset(m, 0x5c, size);
+	TEST_ASSERT_EQ((uint8_t)m[size - 1], 0x5c);
+	munmap(m, size);
+	close(fd);
+	kvm_vm_free(vm);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -542,6 +558,7 @@ static const struct {
 	{ "fork", test_fork },
 	{ "vmsplice", test_vmsplice },
 	{ "close_mapped", test_close_mapped },
+	{ "mbind", test_mbind },
 };
 
 #define NR_CASES (sizeof(cases) / sizeof(cases[0]))

@@ -15,6 +15,7 @@
 #include "kvm_util.h"
 #include "processor.h"
 #include "ucall_common.h"
+#include "gpool_util.h"
 
 #define STAMP_PAGE	4096UL
 
@@ -65,21 +66,46 @@ static inline uint64_t gpool_stamp_run(struct kvm_vcpu *vcpu, uint64_t op,
 				       uint64_t base, uint64_t off,
 				       uint64_t size, uint64_t pattern)
 {
-	struct ucall uc;
-
 	stamp_cmd = (struct stamp_cmd){ op, base, off, size, pattern };
 	sync_global_to_guest(vcpu->vm, stamp_cmd);
-	vcpu_run(vcpu);
-	TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_IO);
-	switch (get_ucall(vcpu, &uc)) {
-	case UCALL_SYNC:
-		return uc.args[1];
-	case UCALL_ABORT:
-		REPORT_GUEST_ASSERT(uc);
-	default:
-		TEST_FAIL("unexpected ucall %lu", uc.cmd);
-	}
-	return ~0ULL;
+	return gpool_vcpu_sync(vcpu);
+}
+
+/*
+ * A VM with one vCPU running stamp_guest_code() and @size bytes of the
+ * guest_memfd @fd, mapped by the host at @map, in memslot @slot at @gpa.
+ */
+struct stamp_vm {
+	struct kvm_vm *vm;
+	struct kvm_vcpu *vcpu;
+	int fd;
+	uint64_t size;
+	uint64_t *map;
+};
+
+/*
+ * Map the file into the host and give it to the guest: bound to the
+ * memslot (guest_memfd-only), or with @plain_slot only at the memslot's
+ * userspace_addr (QEMU's guest-memfd=on); identity-mapped in the guest.
+ */
+static inline void stamp_vm_bind(struct stamp_vm *t, uint32_t slot,
+				 uint64_t gpa, bool plain_slot)
+{
+	t->map = gpool_map_shared(t->fd, t->size);
+	if (plain_slot)
+		vm_set_user_memory_region(t->vm, slot, 0, gpa, t->size, t->map);
+	else
+		vm_set_user_memory_region2(t->vm, slot, KVM_MEM_GUEST_MEMFD,
+					   gpa, t->size, t->map, t->fd, 0);
+	virt_map_level(t->vm, gpa, gpa, t->size,
+		       t->size >= (1ULL << 30) ? PG_LEVEL_1G : PG_LEVEL_2M);
+}
+
+static inline void stamp_vm_free(struct stamp_vm *t)
+{
+	kvm_vm_free(t->vm);
+	munmap(t->map, t->size);
+	close(t->fd);
 }
 
 /* The host's side: stamp [off, off + size) of a mapping @m of the memory. */

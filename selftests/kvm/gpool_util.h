@@ -75,6 +75,27 @@ static inline int node_with_free_1g(void)
 }
 
 /*
+ * Run @vcpu until its guest's next GUEST_SYNC and return the value it
+ * synced; a guest assert or any other exit fails the test.
+ */
+static inline uint64_t gpool_vcpu_sync(struct kvm_vcpu *vcpu)
+{
+	struct ucall uc;
+
+	vcpu_run(vcpu);
+	TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_IO);
+	switch (get_ucall(vcpu, &uc)) {
+	case UCALL_SYNC:
+		return uc.args[1];
+	case UCALL_ABORT:
+		REPORT_GUEST_ASSERT(uc);
+	default:
+		TEST_FAIL("unexpected ucall %lu", uc.cmd);
+	}
+	return ~0ULL;
+}
+
+/*
  * Called by gpool_vcpu_thread() when a vCPU exits other than through a
  * ucall, before the test fails, to say more about it (gpool_soak sets it).
  */
