@@ -77,8 +77,12 @@ TEST_F(gmem, cap_reports_the_flag)
 {
 	int vm0;
 
-	/* Private memory: no INIT_SHARED without in-place conversion. */
-	EXPECT_EQ((long long)(GUEST_MEMFD_FLAG_MMAP | GUEST_MEMFD_FLAG_GPOOL),
+	/*
+	 * Private memory (SW_PROTECTED): INIT_SHARED too, since its files
+	 * convert in place (KVM_SET_MEMORY_ATTRIBUTES2).
+	 */
+	EXPECT_EQ((long long)(GUEST_MEMFD_FLAG_MMAP | GUEST_MEMFD_FLAG_INIT_SHARED |
+			      GUEST_MEMFD_FLAG_GPOOL),
 		  ioctl(self->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_GUEST_MEMFD_FLAGS));
 	/* An ordinary VM may keep all its memory in a shared guest_memfd. */
 	vm0 = ioctl(self->kvm_fd, KVM_CREATE_VM, KVM_X86_DEFAULT_VM);
