@@ -84,7 +84,7 @@ link_tree() {
 	ln -sfn ../../.. "$src/mm/gpool"
 	local h dir
 	for h in "$top"/include/linux/*.h "$top"/include/uapi/linux/*.h \
-		 "$top"/selftests/kvm/*.[ch] "$top"/stress/kvm/*.c; do
+		 "$top"/selftests/kvm/*.[ch] "$top"/stress/kvm/*.[ch]; do
 		[ -e "$h" ] || continue
 		dir=${h#"$top"/}
 		dir=${dir%/*}
