@@ -12,8 +12,9 @@
  *	GPOOL_IOC_SHRINK		give free pool memory back to it
  *	GPOOL_IOC_SET_DEFAULT_BACKING	pool-back every new guest_memfd
  *	GPOOL_IOC_LIST_FILES		the pool-backed guest_memfds
+ *	GPOOL_IOC_SET_ZEROING		start or stop the background zeroer
  *
- * The three that change something need CAP_SYS_ADMIN, checked before the
+ * The four that change something need CAP_SYS_ADMIN, checked before the
  * argument is looked at.  docs/uapi.rst has the errors of each.
  */
 #define pr_fmt(fmt) "gpool: " fmt
@@ -53,6 +54,8 @@ static long gpool_ctl_info(void __user *uarg)
 	if (gpool_can_resize())
 		args.pool_flags |= GPOOL_INFO_F_CAN_RESIZE;
 	args.pool_flags |= GPOOL_INFO_F_GMEM_ATTRIBUTES;
+	if (gpool_zero_background())
+		args.pool_flags |= GPOOL_INFO_F_ZEROING;
 	for (nid = 0; nid < GPOOL_MAX_NODES; nid++) {
 		if (gpool_node_stats(gpool_system, nid, &stats))
 			continue;
@@ -145,6 +148,23 @@ static long gpool_ctl_set_default_backing(void __user *uarg)
 	return 0;
 }
 
+static long gpool_ctl_set_zeroing(void __user *uarg)
+{
+	struct gpool_zeroing_args args;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	if (args.flags || !gpool_ctl_zero(args.reserved) || args.enable > 1)
+		return -EINVAL;
+	if (gpool_zero_set_background(args.enable))
+		pr_info("background zeroing %s by %s[%d]\n",
+			args.enable ? "on" : "off", current->comm,
+			task_tgid_vnr(current));
+	return 0;
+}
+
 static long gpool_ctl_list_files(void __user *uarg)
 {
 	struct gpool_list_files_args args;
@@ -189,6 +209,8 @@ static long gpool_ctl_ioctl(struct file *file, unsigned int cmd,
 		return gpool_ctl_set_default_backing(uarg);
 	case GPOOL_IOC_LIST_FILES:
 		return gpool_ctl_list_files(uarg);
+	case GPOOL_IOC_SET_ZEROING:
+		return gpool_ctl_set_zeroing(uarg);
 	default:
 		return -ENOTTY;
 	}

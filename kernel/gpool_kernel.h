@@ -90,6 +90,8 @@ void gpool_zero_kick(void);
 bool gpool_zero_holds(u64 pfn);
 void gpool_zero_pause(void);
 void gpool_zero_resume(void);
+bool gpool_zero_background(void);
+bool gpool_zero_set_background(bool on);
 int __init gpool_zero_init(void);
 
 #endif /* __GPOOL_KERNEL_H */

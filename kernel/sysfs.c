@@ -6,6 +6,7 @@
  *	/sys/kernel/mm/gpool/
  *	├── mode			default | nomap
  *	├── default_backing		0 | 1
+ *	├── background_zeroing		0 | 1
  *	├── metadata_bytes
  *	├── nr_files			pool-backed guest_memfds
  *	└── node<N>/			one per node that has, or had, pool memory
@@ -180,6 +181,15 @@ static ssize_t default_backing_show(struct kobject *kobj,
 
 static struct kobj_attribute gpool_attr_default_backing = __ATTR_RO(default_backing);
 
+static ssize_t background_zeroing_show(struct kobject *kobj,
+				       struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", gpool_zero_background());
+}
+
+static struct kobj_attribute gpool_attr_background_zeroing =
+	__ATTR_RO(background_zeroing);
+
 static ssize_t nr_files_show(struct kobject *kobj, struct kobj_attribute *attr,
 			     char *buf)
 {
@@ -191,6 +201,7 @@ static struct kobj_attribute gpool_attr_nr_files = __ATTR_RO(nr_files);
 static struct attribute *gpool_top_attrs[] = {
 	&gpool_attr_mode.attr,
 	&gpool_attr_default_backing.attr,
+	&gpool_attr_background_zeroing.attr,
 	&gpool_attr_metadata_bytes.attr,
 	&gpool_attr_nr_files.attr,
 	NULL,

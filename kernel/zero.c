@@ -19,6 +19,10 @@
  * (cleared so far, but returned dirty), so a pause waits for at most one
  * 2M clear, whatever the thread's priority.
  *
+ * The administrator may stop the thread (GPOOL_IOC_SET_ZEROING): to keep a
+ * core quiet, or to measure faults that clear.  That is a pause of its own,
+ * taken once and kept until the administrator resumes it.
+ *
  * A nomap pool has no direct map.  memremap() would build and tear down a
  * vmalloc mapping (and, with PAT, a memory-type record) for every piece it
  * clears, several allocations per 4K unit; so a nomap pool is cleared
@@ -55,6 +59,9 @@ static unsigned int gpool_zero_cur_order;
 #define GPOOL_ZERO_WINDOW	(512UL << PAGE_SHIFT)
 static unsigned long gpool_zero_window;
 static DEFINE_MUTEX(gpool_zero_window_lock);
+/* The administrator's pause (GPOOL_IOC_SET_ZEROING), under its lock. */
+static DEFINE_MUTEX(gpool_zero_admin_lock);
+static bool gpool_zero_stopped;
 
 static int gpool_zero_pte_none(pte_t *pte, unsigned long addr, void *data)
 {
@@ -214,6 +221,33 @@ void gpool_zero_resume(void)
 {
 	if (atomic_dec_and_test(&gpool_zero_paused))
 		gpool_zero_kick();
+}
+
+/* Does the background zeroer clear freed memory? */
+bool gpool_zero_background(void)
+{
+	return gpool_zeroer && !READ_ONCE(gpool_zero_stopped);
+}
+
+/*
+ * Start (@on) or stop the background zeroer for the administrator; true if
+ * that changed anything.  Stopping waits for the unit it holds.
+ */
+bool gpool_zero_set_background(bool on)
+{
+	bool changed;
+
+	mutex_lock(&gpool_zero_admin_lock);
+	changed = READ_ONCE(gpool_zero_stopped) == on;
+	if (changed) {
+		WRITE_ONCE(gpool_zero_stopped, !on);
+		if (on)
+			gpool_zero_resume();
+		else
+			gpool_zero_pause();
+	}
+	mutex_unlock(&gpool_zero_admin_lock);
+	return changed;
 }
 
 static int gpool_zeroer_fn(void *data)

@@ -124,6 +124,7 @@ TEST(info_args)
 	EXPECT_VALUE(2, GPOOL_INFO_F_DEFAULT_BACKING);
 	EXPECT_VALUE(4, GPOOL_INFO_F_CAN_RESIZE);
 	EXPECT_VALUE(8, GPOOL_INFO_F_GMEM_ATTRIBUTES);
+	EXPECT_VALUE(16, GPOOL_INFO_F_ZEROING);
 }
 
 TEST(size_stats)
@@ -174,6 +175,14 @@ TEST(default_backing_args)
 		     FIELD(gpool_default_backing_args, reserved, 16, 16));
 }
 
+TEST(zeroing_args)
+{
+	CHECK_LAYOUT(gpool_zeroing_args, 32,
+		     FIELD(gpool_zeroing_args, flags, 0, 8),
+		     FIELD(gpool_zeroing_args, enable, 8, 8),
+		     FIELD(gpool_zeroing_args, reserved, 16, 16));
+}
+
 TEST(file_info)
 {
 	CHECK_LAYOUT(gpool_file_info, 240,
@@ -214,6 +223,7 @@ TEST(ioctl_numbers)
 	EXPECT_VALUE(0x4040b903, GPOOL_IOC_SHRINK);
 	EXPECT_VALUE(0x4020b904, GPOOL_IOC_SET_DEFAULT_BACKING);
 	EXPECT_VALUE(0xc028b905, GPOOL_IOC_LIST_FILES);
+	EXPECT_VALUE(0x4020b906, GPOOL_IOC_SET_ZEROING);
 }
 
 TEST_HARNESS_MAIN

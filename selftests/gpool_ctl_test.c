@@ -17,20 +17,22 @@
  *   back; EOPNOTSUPP in nomap mode;
  * - SET_DEFAULT_BACKING: a guest_memfd created without the flag is
  *   pool-backed while it is on and not while it is off;
+ * - SET_ZEROING: while the zeroer is stopped freed memory stays dirty and
+ *   is cleared when it is allocated; started, it clears it;
  * - LIST_FILES: the count alone, E2BIG without writing, creation order,
  *   every field of an entry, the units a file holds as it is allocated and
  *   punched, a child's pid and name;
- * - without CAP_SYS_ADMIN: EPERM for the three that change the pool, and
+ * - without CAP_SYS_ADMIN: EPERM for the four that change the pool, and
  *   the three that read it still work.
  *
  * Two fixtures: ctl, one test per behaviour, and each_ioctl, the argument
  * checks once per ioctl (variants info, node_stats, grow, shrink,
- * set_default_backing, list_files).  Both leave the pool as they found it:
- * the teardown closes the files a failed test left open, restores the
- * default backing, compares the counters with those at setup (sysfs for
- * those the background zeroer does not move, NODE_STATS for free capacity,
- * which it takes at one instant), and gives back or takes back memory a
- * failed test left grown or shrunk.  ctl's last test shrinks boot memory
+ * set_default_backing, list_files, set_zeroing).  Both leave the pool as
+ * they found it: the teardown closes the files a failed test left open,
+ * restores the default backing and background zeroing, compares the
+ * counters with those at setup (sysfs for those the background zeroer does
+ * not move, NODE_STATS for free capacity, which it takes at one instant),
+ * and gives back or takes back memory a failed test left grown or shrunk.  ctl's last test shrinks boot memory
  * and grows it back, so nr_boot_pages < nr_pages after it.
  *
  * Needs a guest booted with a pool (gpool=...) and root: skips without a
@@ -47,6 +49,7 @@
  *   node_stats.c       GPOOL_IOC_NODE_STATS
  *   resize.c           GPOOL_IOC_GROW and GPOOL_IOC_SHRINK
  *   default_backing.c  GPOOL_IOC_SET_DEFAULT_BACKING
+ *   zeroing.c          GPOOL_IOC_SET_ZEROING
  *   list_files.c       GPOOL_IOC_LIST_FILES
  *   unprivileged.c     without CAP_SYS_ADMIN
  *   resize_boot.c      shrinking boot memory: last, see above
@@ -66,6 +69,7 @@
 #include "gpool_ctl/node_stats.c"
 #include "gpool_ctl/resize.c"
 #include "gpool_ctl/default_backing.c"
+#include "gpool_ctl/zeroing.c"
 #include "gpool_ctl/list_files.c"
 #include "gpool_ctl/unprivileged.c"
 #include "gpool_ctl/resize_boot.c"

@@ -47,6 +47,7 @@ union ctl_arg {
 	struct gpool_resize_args resize;
 	struct gpool_default_backing_args backing;
 	struct gpool_list_files_args list;
+	struct gpool_zeroing_args zeroing;
 };
 
 /* The raw ioctl: 0 or -errno. */
@@ -91,6 +92,13 @@ static int set_default_backing(int fd, __u64 enable)
 	struct gpool_default_backing_args a = { .enable = enable };
 
 	return __gpool_ioctl(fd, GPOOL_IOC_SET_DEFAULT_BACKING, &a);
+}
+
+static int set_zeroing(int fd, __u64 enable)
+{
+	struct gpool_zeroing_args a = { .enable = enable };
+
+	return __gpool_ioctl(fd, GPOOL_IOC_SET_ZEROING, &a);
 }
 
 /* LIST_FILES into @room entries at @buf; the count in *@nr; -errno. */
@@ -219,6 +227,11 @@ static bool default_backing_at_setup(const struct ctl_env *e)
 	return e->start.info.pool_flags & GPOOL_INFO_F_DEFAULT_BACKING;
 }
 
+static bool zeroing_at_setup(const struct ctl_env *e)
+{
+	return e->start.info.pool_flags & GPOOL_INFO_F_ZEROING;
+}
+
 /* A guest_memfd the teardown closes if the test does not. */
 static int new_file(struct ctl_env *e, struct gpool_create_guest_memfd *args)
 {
@@ -295,6 +308,8 @@ static void env_teardown(struct __test_metadata *_metadata, struct ctl_env *e)
 	if (e->admin) {
 		EXPECT_EQ(0, set_default_backing(e->fd, default_backing_at_setup(e)))
 			TH_LOG("restoring the default backing");
+		EXPECT_EQ(0, set_zeroing(e->fd, zeroing_at_setup(e)))
+			TH_LOG("restoring background zeroing");
 	}
 	close(e->vm_fd);
 	close(e->kvm_fd);

@@ -43,6 +43,7 @@ IOCTL_VARIANT(shrink, GPOOL_IOC_SHRINK, struct gpool_resize_args, true);
 IOCTL_VARIANT(set_default_backing, GPOOL_IOC_SET_DEFAULT_BACKING,
 	      struct gpool_default_backing_args, true);
 IOCTL_VARIANT(list_files, GPOOL_IOC_LIST_FILES, struct gpool_list_files_args, false);
+IOCTL_VARIANT(set_zeroing, GPOOL_IOC_SET_ZEROING, struct gpool_zeroing_args, true);
 
 FIXTURE_SETUP(each_ioctl)
 {
@@ -58,7 +59,8 @@ FIXTURE_TEARDOWN(each_ioctl)
 
 /*
  * An argument that passes every check: GROW and SHRINK 2 MiB on the first
- * node, SET_DEFAULT_BACKING to what it already is, LIST_FILES for the count.
+ * node, SET_DEFAULT_BACKING and SET_ZEROING to what they already are,
+ * LIST_FILES for the count.
  */
 static void valid_arg(const struct ctl_env *e, unsigned long cmd,
 		      union ctl_arg *a)
@@ -75,6 +77,9 @@ static void valid_arg(const struct ctl_env *e, unsigned long cmd,
 		break;
 	case GPOOL_IOC_SET_DEFAULT_BACKING:
 		a->backing.enable = default_backing_at_setup(e);
+		break;
+	case GPOOL_IOC_SET_ZEROING:
+		a->zeroing.enable = zeroing_at_setup(e);
 		break;
 	}
 }

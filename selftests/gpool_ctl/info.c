@@ -21,7 +21,7 @@ TEST_F(ctl, info_matches_sysfs)
 {
 	const __u64 known = GPOOL_INFO_F_NOMAP | GPOOL_INFO_F_DEFAULT_BACKING |
 			    GPOOL_INFO_F_CAN_RESIZE |
-			    GPOOL_INFO_F_GMEM_ATTRIBUTES;
+			    GPOOL_INFO_F_GMEM_ATTRIBUTES | GPOOL_INFO_F_ZEROING;
 	struct gpool_info_args info = {};
 	unsigned long long pages = 0, v;
 	char mode[32];
@@ -39,6 +39,8 @@ TEST_F(ctl, info_matches_sysfs)
 	EXPECT_EQ(v == 1, !!(info.pool_flags & GPOOL_INFO_F_DEFAULT_BACKING));
 	/* guest_memfd converts in place (KVM_SET_MEMORY_ATTRIBUTES2). */
 	EXPECT_TRUE(!!(info.pool_flags & GPOOL_INFO_F_GMEM_ATTRIBUTES));
+	ASSERT_EQ(0, read_ull(GPOOL_SYSFS "/background_zeroing", &v));
+	EXPECT_EQ(v == 1, !!(info.pool_flags & GPOOL_INFO_F_ZEROING));
 	EXPECT_EQ(0ULL, info.pool_flags & ~known);
 
 	for (nid = 0; nid < MAX_NODES; nid++) {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * gpool_ctl_test: without CAP_SYS_ADMIN, EPERM for the three ioctls that
+ * gpool_ctl_test: without CAP_SYS_ADMIN, EPERM for the four ioctls that
  * change the pool, and the three that read it still work.
  */
 #include "ctl.h"
@@ -23,14 +23,15 @@ static int drop_cap_sys_admin(void)
 struct unpriv_result {
 	int drop;
 	int still_admin;
-	int grow, shrink, backing_bad, backing_same;
+	int grow, shrink, backing_bad, backing_same, zeroing_bad, zeroing_same;
 	int info, stats, list;
 };
 
 /*
  * A child without CAP_SYS_ADMIN in its effective set: EPERM for GROW,
- * SHRINK and SET_DEFAULT_BACKING, checked before their arguments (all but
- * one of these are invalid); INFO, NODE_STATS and LIST_FILES work on the
+ * SHRINK, SET_DEFAULT_BACKING and SET_ZEROING, checked before their
+ * arguments (all but two of these are invalid); INFO, NODE_STATS and
+ * LIST_FILES work on the
  * fd it inherited.
  */
 TEST_F(ctl, unprivileged_child)
@@ -57,6 +58,8 @@ TEST_F(ctl, unprivileged_child)
 		r->backing_bad = set_default_backing(e->fd, 2);
 		r->backing_same = set_default_backing(e->fd,
 						      default_backing_at_setup(e));
+		r->zeroing_bad = set_zeroing(e->fd, 2);
+		r->zeroing_same = set_zeroing(e->fd, zeroing_at_setup(e));
 		memset(&a, 0, sizeof(a));
 		r->info = __gpool_ioctl(e->fd, GPOOL_IOC_INFO, &a.info);
 		r->stats = node_stats(e->fd, e->first_nid, &a.stats);
@@ -74,6 +77,8 @@ TEST_F(ctl, unprivileged_child)
 	EXPECT_EQ(-EPERM, r->shrink);
 	EXPECT_EQ(-EPERM, r->backing_bad);
 	EXPECT_EQ(-EPERM, r->backing_same);
+	EXPECT_EQ(-EPERM, r->zeroing_bad);
+	EXPECT_EQ(-EPERM, r->zeroing_same);
 	EXPECT_EQ(0, r->info) TH_LOG("INFO: %s", strerror(-r->info));
 	EXPECT_EQ(0, r->stats) TH_LOG("NODE_STATS: %s", strerror(-r->stats));
 	EXPECT_EQ(0, r->list) TH_LOG("LIST_FILES: %s", strerror(-r->list));

@@ -97,6 +97,8 @@ struct gpool_create_guest_memfd {
  * not final (<linux/kvm.h>).
  */
 #define GPOOL_INFO_F_GMEM_ATTRIBUTES	(1U << 3)
+/* The background zeroer clears freed memory (GPOOL_IOC_SET_ZEROING). */
+#define GPOOL_INFO_F_ZEROING		(1U << 4)
 
 /**
  * struct gpool_info_args - GPOOL_IOC_INFO: the pool as a whole
@@ -209,6 +211,22 @@ struct gpool_default_backing_args {
 	__u64 reserved[2];
 };
 
+/**
+ * struct gpool_zeroing_args - GPOOL_IOC_SET_ZEROING
+ * @flags: in: 0.
+ * @enable: in: 1 to let the background zeroer clear free memory (as it does
+ *	from boot), 0 to stop it.  While it is stopped, memory freed stays
+ *	dirty, and is cleared when it is allocated, by the allocating thread
+ *	(a guest's fault, fallocate()).  Stopping waits for the zeroer to
+ *	give back the unit it is clearing, at most one 2 MiB piece.
+ * @reserved: zero.
+ */
+struct gpool_zeroing_args {
+	__u64 flags;
+	__u64 enable;
+	__u64 reserved[2];
+};
+
 /* gpool_file_info.file_flags */
 #define GPOOL_FILE_F_DEFAULT_BACKED	(1U << 0) /* created without the flag */
 #define GPOOL_FILE_F_MMAP		(1U << 1) /* GUEST_MEMFD_FLAG_MMAP */
@@ -274,5 +292,6 @@ struct gpool_list_files_args {
 #define GPOOL_IOC_SET_DEFAULT_BACKING \
 	_IOW(GPOOL_IOC_MAGIC, 0x04, struct gpool_default_backing_args)
 #define GPOOL_IOC_LIST_FILES	_IOWR(GPOOL_IOC_MAGIC, 0x05, struct gpool_list_files_args)
+#define GPOOL_IOC_SET_ZEROING	_IOW(GPOOL_IOC_MAGIC, 0x06, struct gpool_zeroing_args)
 
 #endif /* _UAPI_LINUX_GPOOL_H */
