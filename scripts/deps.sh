@@ -24,8 +24,9 @@ packages=(
 	# clang-14, else clang; its runtime is libclang-rt-14-dev), callgrind
 	# and callgrind_annotate for the budget check; both are required
 	clang clang-14 llvm lld libclang-rt-14-dev valgrind
-	# benchmarks and NUMA tools used in the guest
-	fio numactl libnuma-dev
+	# benchmarks and NUMA tools used in the guest; gnuplot for the plots
+	# of make bench-plots
+	fio numactl libnuma-dev gnuplot-nox
 	# upstream 7.2 selftests (scripts/upstream-kvm.sh): the keyring that
 	# verifies unstable's lists, xz for its source tarball
 	debian-archive-keyring xz-utils

@@ -9,7 +9,7 @@
 #                        (debug kernel); a PATTERN is a shell glob the name
 #                        must match, or !GLOB, one it must not match
 #   -- demo [ARGS...]    run /bin/gpool-demo ARGS
-#   -- bench             run /bin/gpool_bench (make bench)
+#   -- bench             run every benchmark (stress/run-bench.sh, make bench)
 #   -- soak [ARGS...]    run /bin/gpool_soak ARGS (make soak)
 #   -- shell             interactive shell on the console
 #
@@ -151,8 +151,8 @@ demo)
 	say "# gpool-runner: demo exit $(cat /tmp/rc)"
 	;;
 bench)
-	# By path: the KVM selftest library reads the guest code from argv[0].
-	{ /bin/gpool_bench 2>&1; echo $? > /tmp/rc; } > $out
+	# Every benchmark in one boot (stress/run-bench.sh).
+	{ /bin/gpool-bench-all 2>&1; echo $? > /tmp/rc; } > $out
 	say "# gpool-runner: bench exit $(cat /tmp/rc)"
 	;;
 soak)
