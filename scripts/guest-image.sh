@@ -79,9 +79,10 @@ gpool_kvm_tests=(
 	"gpool_conv_test 600"
 	"gpool_soak 240 -t 60 -R"
 )
-# Programs built the same way that are tools (stress/kvm/); `make soak`
-# runs gpool_soak.
-gpool_kvm_tools=(gpool_bench gpool_soak)
+# Programs built the same way that are tools (stress/kvm/): `make bench`
+# runs the benchmarks (stress/run-bench.sh), `make soak` runs gpool_soak.
+gpool_kvm_tools=(gpool_bench gpool_memio_bench gpool_life_bench
+		 gpool_numa_bench gpool_frag_bench gpool_soak)
 
 "$top/scripts/kernel.sh" headers "$variant"
 
@@ -97,13 +98,13 @@ done
 # Naming the programs on the command line replaces the Makefile's own
 # (long) list, so that it has rules for ours too.  The gpool programs read
 # the pool through libgpool (tools/lib/gpool): its archive is linked into
-# every program (LDLIBS keeps the Makefile's -ldl), its header found
-# through EXTRA_CFLAGS.
+# every program (LDLIBS keeps the Makefile's -ldl, and adds libnuma for
+# the NUMA benchmarks), its header found through EXTRA_CFLAGS.
 make -s -C "$top/tools/lib/gpool" OUT="$kvm_out/libgpool" KHDR="$hdr/include"
 make -s -C "$build/src/tools/testing/selftests/kvm" -j"$(nproc)" \
 	LDFLAGS=-static KHDR_INCLUDES="-isystem $hdr/include" \
 	EXTRA_CFLAGS="-I$top/tools/lib/gpool" \
-	LDLIBS="$kvm_out/libgpool/libgpool.a -ldl" \
+	LDLIBS="$kvm_out/libgpool/libgpool.a -lnuma -ldl" \
 	TEST_GEN_PROGS_x86_64="${names[*]}" \
 	OUTPUT="$kvm_out" "${targets[@]}" >/dev/null
 
@@ -124,10 +125,20 @@ for a in $("$root/bin/busybox" --list); do
 	[ "$a" = busybox ] || ln -sf busybox "$root/bin/$a"
 done
 install -m 0755 "$top/scripts/guest-init.sh" "$root/init"
+install -m 0755 "$top/stress/run-bench.sh" "$root/bin/gpool-bench-all"
 cp "$guest/bin/"* "$root/bin/"
 for t in "${gpool_kvm_tools[@]}"; do
 	cp "$kvm_out/$t" "$root/bin/$t"
 done
+# ---- fio over host mappings (stress/fio/, issue 13 item 2) ----
+# Debian's fio with its loader and libraries (stubs for the I/O engines'
+# libraries, which the mmap engine never calls: about 5 MiB, 2 MiB
+# gzipped), gpool_fio_shim.so (pool memory as /gpool/1G, /gpool/2M; built
+# against the uAPI headers), the job files in /usr/share/gpool/fio and
+# /bin/gpool-fio-bench.  stress/fio/guest-install.sh says how.
+log "fio"
+"$top/stress/fio/guest-install.sh" "$root" "$hdr/include" "$guest/fio"
+# ---- end of the fio block ----
 
 manifest=$guest/tests.list
 : > "$manifest"
