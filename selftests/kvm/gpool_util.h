@@ -278,4 +278,46 @@ static inline int gpool_convert(int fd, uint64_t off, uint64_t size,
 	return r ? -errno : 0;
 }
 
+/*
+ * Wait up to @timeout_ms until the background zeroer is idle on every node
+ * of the pool: no unit out with it, and every free 1G and 2M unit known to
+ * be zero (it clears those two sizes; free 4K units are cleared when they
+ * are allocated).  True if it got there, false at the timeout (the zeroer
+ * may have been stopped, GPOOL_IOC_SET_ZEROING).  Benchmarks wait before
+ * each timed round, so that they measure pre-zeroed memory on CPUs the
+ * zeroer does not share.
+ *
+ * Each counter is its own sysfs file, read at its own time: "zeroing" is
+ * read before and after the others, so that a unit the zeroer takes out
+ * between two reads (free down by one, zero not yet up) cannot look idle.
+ */
+static inline bool gpool_wait_zeroer_idle(unsigned int timeout_ms)
+{
+	double end = gpool_now() + timeout_ms / 1e3;
+	__u64 mask = 0;
+	bool idle;
+	int dfd, nid, s, r;
+
+	dfd = gpool_sysfs_open(NULL);
+	TEST_ASSERT(dfd >= 0, "open " GPOOL_SYSFS_DIR ": %s", strerror(-dfd));
+	r = gpool_sysfs_node_mask(dfd, &mask);
+	TEST_ASSERT(!r, "the nodes of " GPOOL_SYSFS_DIR ": %s", strerror(-r));
+	close(dfd);
+	for (;;) {
+		idle = true;
+		for (nid = 0; idle && nid < GPOOL_MAX_NODES; nid++) {
+			if (!(mask >> nid & 1))
+				continue;
+			for (s = GPOOL_SIZE_2M; idle && s <= GPOOL_SIZE_1G; s++)
+				idle = !pool_stat(nid, s, "zeroing") &&
+				       pool_stat(nid, s, "zero") ==
+				       pool_stat(nid, s, "free") &&
+				       !pool_stat(nid, s, "zeroing");
+		}
+		if (idle || gpool_now() >= end)
+			return idle;
+		usleep(100 * 1000);
+	}
+}
+
 #endif /* SELFTEST_KVM_GPOOL_UTIL_H */
