@@ -91,6 +91,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -274,10 +275,12 @@ static void life_add(unsigned int shift, uint64_t gib, bool default_backing)
 	snprintf(c->name, sizeof(c->name), "%s, %lu GiB",
 		 shift == GPOOL_FOLIO_SHIFT_1G ? "pool 1G" :
 		 shift == GPOOL_FOLIO_SHIFT_2M ? "pool 2M" : "page cache", gib);
-	for (k = 0; k < NR_STEPS; k++)
+	for (k = 0; k < NR_STEPS; k++) {
 		c->ms[k] = calloc(rounds, sizeof(double));
+		TEST_ASSERT(c->ms[k], "calloc");
+	}
 	c->nr_units = calloc(rounds, sizeof(double));
-	TEST_ASSERT(c->ms[NR_STEPS - 1] && c->nr_units, "calloc");
+	TEST_ASSERT(c->nr_units, "calloc");
 	c->avail = true;
 	if (shift && pool_avail() < c->size) {
 		printf("# %s: skipped, the pool cannot reserve it (%lu MiB free)\n",
@@ -353,8 +356,8 @@ static void life_one(struct life_case *c, int r)
 	ms[STEP_CLOSE] = bench_now_ms() - t;
 	kvm_vm_free(vm);
 
-	printf("# %s %-18s create %8.2f  populate %9.2f  punch %9.2f  close %9.2f ms\n",
-	       r < 0 ? "warm-up" : "round  ", c->name, ms[STEP_CREATE],
+	printf("# %s %d %-18s create %8.2f  populate %9.2f  punch %9.2f  close %9.2f ms\n",
+	       r < 0 ? "warm-up" : "round", r + 1, c->name, ms[STEP_CREATE],
 	       ms[STEP_POPULATE], ms[STEP_PUNCH], ms[STEP_CLOSE]);
 	fflush(stdout);
 	if (r < 0)
@@ -762,10 +765,11 @@ static void storm_run(bool inplace, int round, double secs, uint64_t max_trips,
 		munmap(anon, storm.size + REGION);
 	close(storm.fd);
 
-	printf("# %s %-11s %8lu conversions in %6.2f s: %9.1f/s, splits %.3f, "
+	printf("# %s %d %-11s %8lu conversions in %6.2f s: %9.1f/s, splits %.3f, "
 	       "merges %.3f per conversion, pages 1g/2m/4k %lu/%lu/%lu, "
 	       "units 1G/2M/4K %lu/%lu/%lu, EAGAIN %lu\n",
-	       round < 0 ? "warm-up" : "round  ", inplace ? "in place" : "punch-style",
+	       round < 0 ? "warm-up" : "round", round + 1,
+	       inplace ? "in place" : "punch-style",
 	       out->conv, out->secs, out->conv_s, out->splits, out->merges,
 	       out->pages[GPOOL_SIZE_1G], out->pages[GPOOL_SIZE_2M],
 	       out->pages[GPOOL_SIZE_4K], out->units[GPOOL_SIZE_1G],

@@ -129,3 +129,10 @@ int gpool_ctl_set_default_backing(int fd, bool enable)
 
 	return gpool_ioctl(fd, GPOOL_IOC_SET_DEFAULT_BACKING, &args);
 }
+
+int gpool_ctl_set_zeroing(int fd, bool enable)
+{
+	struct gpool_zeroing_args args = { .enable = enable };
+
+	return gpool_ioctl(fd, GPOOL_IOC_SET_ZEROING, &args);
+}

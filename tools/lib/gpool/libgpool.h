@@ -129,6 +129,9 @@ int gpool_ctl_resize(int fd, bool grow, unsigned int node, __u64 bytes);
 /* GPOOL_IOC_SET_DEFAULT_BACKING. */
 int gpool_ctl_set_default_backing(int fd, bool enable);
 
+/* GPOOL_IOC_SET_ZEROING: start or stop the background zeroer. */
+int gpool_ctl_set_zeroing(int fd, bool enable);
+
 /* ---- sysfs ---- */
 
 /**
