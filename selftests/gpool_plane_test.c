@@ -857,7 +857,7 @@ static void *pl_stats(void *arg)
 {
 	const __u64 known = GPOOL_INFO_F_NOMAP | GPOOL_INFO_F_DEFAULT_BACKING |
 			    GPOOL_INFO_F_CAN_RESIZE |
-			    GPOOL_INFO_F_GMEM_ATTRIBUTES;
+			    GPOOL_INFO_F_GMEM_ATTRIBUTES | GPOOL_INFO_F_ZEROING;
 	const __u64 fixed = GPOOL_INFO_F_NOMAP | GPOOL_INFO_F_CAN_RESIZE |
 			    GPOOL_INFO_F_GMEM_ATTRIBUTES;
 	struct gpool_node_stats_args s;
