@@ -280,30 +280,16 @@ static struct gpool_node_stats_args *pool_nodes(void)
 }
 
 /*
- * Wait (up to 2 min) until no node's zeroer has free 1G or 2M units left.
- * If it does not get there once (zeroing stopped?), do not wait again.
+ * Wait (up to 2 min) until the zeroer is idle (gpool_util.h).  If it does
+ * not get there once (zeroing stopped?), do not wait again.
  */
 static void wait_for_zeroer(void)
 {
 	static bool stuck;
-	int i, n, z;
 
-	for (i = 0; !stuck && i < 1200; i++) {
-		struct gpool_node_stats_args *s = pool_nodes();
-		bool idle = true;
-
-		for (n = 0; n < GPOOL_MAX_NODES; n++)
-			for (z = GPOOL_SIZE_2M; z <= GPOOL_SIZE_1G; z++)
-				if (s[n].size[z].zeroing ||
-				    s[n].size[z].zero != s[n].size[z].free)
-					idle = false;
-		free(s);
-		if (idle)
-			return;
-		usleep(100 * 1000);
-	}
-	if (!stuck)
-		printf("# the zeroer did not finish in 2 min: not waiting for it again\n");
+	if (stuck || gpool_wait_zeroer_idle(2 * 60 * 1000))
+		return;
+	printf("# the zeroer did not finish in 2 min: not waiting for it again\n");
 	stuck = true;
 }
 
