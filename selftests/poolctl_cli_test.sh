@@ -29,6 +29,9 @@
 #	   back to sysfs, say so, and agree with the control file.
 #	7. "default-backing" prints the sysfs state, switches it both ways
 #	   (sysfs follows) and ends with the original value.
+#	7a. "zeroing" does the same with the background zeroer
+#	   (background_zeroing).  Both print {"<sysfs name>": true|false}
+#	   with --json.
 #	8. Usage errors exit 2 and change nothing; --help, --version exit 0.
 #	9. Default mode: "grow 0 1G" adds 1G to node0/nr_pages and
 #	   "shrink 0 1G" takes it back.  nomap: both exit 1, saying why, and
@@ -51,7 +54,8 @@ KSFT_SKIP=4
 HOLD=${GPOOL_HOLD:-$(dirname "$0")/gpool_hold_files}
 
 CASES="case_show case_stat case_json case_files case_files_open case_fallback \
-case_default_backing case_usage case_grow_shrink case_shrink_too_much"
+case_default_backing case_zeroing case_usage case_grow_shrink \
+case_shrink_too_much"
 
 tmp=$(mktemp -d /tmp/poolctl_cli_test.XXXXXX) || exit 1
 out=$tmp/out
@@ -238,6 +242,12 @@ case_stat()
 			"$(norm_bool "$(cat "$SYSFS/default_backing")")" \
 			"default_backing"
 	fi
+	if [ -f "$SYSFS/background_zeroing" ]; then
+		log_must_eq "$(norm_bool "$(stat_val background_zeroing \
+			"$tmp/stat")")" \
+			"$(norm_bool "$(cat "$SYSFS/background_zeroing")")" \
+			"background_zeroing"
+	fi
 	# One node only.
 	n=$(sysfs_nodes | tail -n 1)
 	log_must pc stat "$n" || return
@@ -252,6 +262,7 @@ case_json()
 	log_must pc --json show || return
 	json_object "$out" || { log_fail "show --json: not one object"; log_output; }
 	for k in '"mode":' '"nodes":' '"nr_pages":' '"metadata_bytes":' \
+		 '"default_backing":' '"background_zeroing":' \
 		 '"sizes":' '"1G":' '"2M":' '"4K":'; do
 		log_must_grep "$out" "$k"
 	done
@@ -344,6 +355,46 @@ case_fallback()
 	fi
 }
 
+# Switch $1 (the command: default-backing, zeroing), whose sysfs file and
+# JSON key are $2 and whose change prints "$3: old -> new", to the other
+# state and back, sysfs following; $4 names the variable that tells
+# cleanup what to restore if a check fails half-way.
+check_switch()
+{
+	cmd=$1 file=$2 name=$3 restore=$4
+	log_must pc "$cmd" || return
+	orig=$(cat "$out")
+	case $orig in
+	on) other=off json=true ;;
+	off) other=on json=false ;;
+	*) log_fail "$cmd printed '$orig'"; return ;;
+	esac
+	if [ -f "$SYSFS/$file" ]; then
+		log_must_eq "$orig" "$(norm_bool "$(cat "$SYSFS/$file")")" \
+			"$cmd vs sysfs"
+	fi
+	log_must pc -j "$cmd" || return
+	log_must_grep "$out" "\"$file\": $json"
+	eval "$restore=\$orig"
+	log_must pc "$cmd" "$other" || return
+	log_must_grep "$out" "$name: $orig -> $other"
+	log_must pc "$cmd" && log_must_eq "$(cat "$out")" "$other" \
+		"$cmd after switching"
+	if [ -f "$SYSFS/$file" ]; then
+		log_must_eq "$(norm_bool "$(cat "$SYSFS/$file")")" "$other" \
+			"sysfs $file after switching"
+	fi
+	log_must pc "$cmd" "$orig" || return
+	eval "$restore="
+	log_must_grep "$out" "$name: $other -> $orig"
+	log_must pc "$cmd" && log_must_eq "$(cat "$out")" "$orig" \
+		"$cmd after restoring"
+	if [ -f "$SYSFS/$file" ]; then
+		log_must_eq "$(norm_bool "$(cat "$SYSFS/$file")")" "$orig" \
+			"sysfs $file after restoring"
+	fi
+}
+
 case_default_backing()
 {
 	desc="default-backing prints, switches and restores the state"
@@ -351,41 +402,26 @@ case_default_backing()
 		skip "no $DEV, or not root"
 		return
 	fi
-	log_must pc default-backing || return
-	orig=$(cat "$out")
-	case $orig in
-	on) other=off ;;
-	off) other=on ;;
-	*) log_fail "default-backing printed '$orig'"; return ;;
-	esac
-	if [ -f "$SYSFS/default_backing" ]; then
-		log_must_eq "$orig" \
-			"$(norm_bool "$(cat "$SYSFS/default_backing")")" \
-			"default-backing vs sysfs"
+	check_switch default-backing default_backing "default backing" \
+		restore_backing
+}
+
+case_zeroing()
+{
+	desc="zeroing prints, switches and restores the background zeroer"
+	if ! have_dev; then
+		skip "no $DEV, or not root"
+		return
 	fi
-	restore_backing=$orig
-	log_must pc default-backing "$other" || return
-	log_must_grep "$out" "default backing: $orig -> $other"
-	log_must pc default-backing && log_must_eq "$(cat "$out")" "$other" \
-		"after switching"
-	if [ -f "$SYSFS/default_backing" ]; then
-		log_must_eq "$(norm_bool "$(cat "$SYSFS/default_backing")")" \
-			"$other" "sysfs after switching"
-	fi
-	log_must pc default-backing "$orig" || return
-	restore_backing=
-	log_must pc default-backing && log_must_eq "$(cat "$out")" "$orig" \
-		"after restoring"
-	if [ -f "$SYSFS/default_backing" ]; then
-		log_must_eq "$(norm_bool "$(cat "$SYSFS/default_backing")")" \
-			"$orig" "sysfs after restoring"
-	fi
+	check_switch zeroing background_zeroing "background zeroing" \
+		restore_zeroing
 }
 
 case_usage()
 {
 	desc="usage errors exit 2 and change nothing"
 	n0=$(cat "$SYSFS/node0/nr_pages" 2>/dev/null)
+	z0=$(cat "$SYSFS/background_zeroing" 2>/dev/null)
 	log_mustexit 2 pc bogus
 	log_mustexit 2 pc --bogus
 	log_mustexit 2 pc -d
@@ -403,15 +439,20 @@ case_usage()
 	log_mustexit 2 pc stat 64
 	log_mustexit 2 pc show ""
 	log_mustexit 2 pc files extra
+	log_mustexit 2 pc zeroing maybe
+	log_mustexit 2 pc zeroing off off
 	log_mustexit 2 pc default-backing maybe
 	log_mustexit 2 pc default-backing on off
 	log_must_grep "$err" "Try 'poolctl --help'."
 	log_must pc --help
 	log_must_grep "$out" "default-backing"
+	log_must_grep "$out" "zeroing [on|off]"
 	log_must pc --version
 	log_must pc help grow
 	log_must_eq "$(cat "$SYSFS/node0/nr_pages" 2>/dev/null)" "$n0" \
 		"node0/nr_pages after the usage errors"
+	log_must_eq "$(cat "$SYSFS/background_zeroing" 2>/dev/null)" "$z0" \
+		"background_zeroing after the usage errors"
 }
 
 case_grow_shrink()
@@ -499,6 +540,7 @@ case_shrink_too_much()
 # ---- main ----
 
 restore_backing=
+restore_zeroing=
 grown=
 holder=
 cleanup()
@@ -506,6 +548,8 @@ cleanup()
 	# Undo what a failed case left behind.
 	[ -n "$holder" ] && kill "$holder" 2> /dev/null
 	[ -n "$restore_backing" ] && pc default-backing "$restore_backing" \
+		> /dev/null 2>&1
+	[ -n "$restore_zeroing" ] && pc zeroing "$restore_zeroing" \
 		> /dev/null 2>&1
 	[ -n "$grown" ] && pc shrink 0 "$grown" > /dev/null 2>&1
 	rm -rf "$tmp"

@@ -5,6 +5,7 @@
  *
  *	mode             default
  *	default backing  off
+ *	zeroing          background
  *	...
  *	NODE      TOTAL      FREE      ZERO  RESERVED ALLOCATED       BAD
  *	0          3.0G      3.0G      3.0G         0         0         0
@@ -12,7 +13,9 @@
  *	NODE SIZE      TOTAL       FREE       ZERO    ZEROING  ALLOCATED ...
  *	0    1G            3          3          3          0          0 ...
  *
- * FREE counts the units being zeroed too; ZERO and RESERVED are parts of it.
+ * "zeroing" is "background" while the background zeroer runs, "when
+ * allocated" while it is stopped (poolctl zeroing off).  FREE counts the
+ * units being zeroed too; ZERO and RESERVED are parts of it.
  */
 #include <string.h>
 
@@ -40,6 +43,10 @@ static void show_summary(FILE *f, const struct pc_state *st,
 		yes_no_unknown(st, PC_HAVE_DEFAULT_BACKING,
 			       in->pool_flags & GPOOL_INFO_F_DEFAULT_BACKING,
 			       "on", "off"));
+	fprintf(f, "%-16s %s\n", "zeroing",
+		yes_no_unknown(st, PC_HAVE_ZEROING,
+			       in->pool_flags & GPOOL_INFO_F_ZEROING,
+			       "background", "when allocated"));
 	if (st->have & PC_HAVE_NR_FILES)
 		fprintf(f, "%-16s %u\n", "files open", in->nr_files);
 	else

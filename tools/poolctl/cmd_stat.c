@@ -29,6 +29,8 @@ void stat_print(FILE *f, const struct pc_state *st, __u64 sel)
 	stat_line(f, st, 0, "nomap", !!(in->pool_flags & GPOOL_INFO_F_NOMAP));
 	stat_line(f, st, PC_HAVE_DEFAULT_BACKING, "default_backing",
 		  !!(in->pool_flags & GPOOL_INFO_F_DEFAULT_BACKING));
+	stat_line(f, st, PC_HAVE_ZEROING, "background_zeroing",
+		  !!(in->pool_flags & GPOOL_INFO_F_ZEROING));
 	stat_line(f, st, PC_HAVE_CAN_RESIZE, "can_resize",
 		  !!(in->pool_flags & GPOOL_INFO_F_CAN_RESIZE));
 	stat_line(f, st, PC_HAVE_NR_FILES, "nr_files", in->nr_files);

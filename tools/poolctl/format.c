@@ -202,17 +202,22 @@ void explain_resize(char *buf, size_t len, bool grow, int err,
 	}
 }
 
-const char *explain_set(int err)
+void explain_set(char *buf, size_t len, int err, const char *what)
 {
 	switch (err) {
 	case EPERM:
-		return "changing the default backing needs CAP_SYS_ADMIN: "
-		       "run as root";
+		snprintf(buf, len, "changing %s needs CAP_SYS_ADMIN: run as "
+			 "root", what);
+		break;
 	case ENOTTY:
-		return "this kernel's /dev/gpool cannot change the default "
-		       "backing (kernel and poolctl out of step?)";
+		snprintf(buf, len, "this kernel's /dev/gpool cannot change %s "
+			 "(kernel and poolctl out of step?)", what);
+		break;
 	case EINVAL:
-		return "the kernel rejected the request";
+		snprintf(buf, len, "the kernel rejected the request");
+		break;
+	default:
+		snprintf(buf, len, "could not change %s", what);
+		break;
 	}
-	return "could not change the default backing";
 }

@@ -51,7 +51,11 @@ const char *explain_open(int err);
 void explain_resize(char *buf, size_t len, bool grow, int err,
 		    unsigned int node, __u64 bytes, bool nomap);
 
-/* Why GPOOL_IOC_SET_DEFAULT_BACKING failed with errno @err. */
-const char *explain_set(int err);
+/*
+ * explain_set() - why an on/off switch of the pool failed with errno @err
+ * (GPOOL_IOC_SET_DEFAULT_BACKING, GPOOL_IOC_SET_ZEROING), in @buf.
+ * @what: the setting, as a sentence names it: "the default backing".
+ */
+void explain_set(char *buf, size_t len, int err, const char *what);
 
 #endif /* POOLCTL_FORMAT_H */

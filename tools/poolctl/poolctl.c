@@ -35,6 +35,8 @@ static const struct pc_command pc_commands[] = {
 	  "give SIZE of free pool memory back" },
 	{ "default-backing", cmd_default_backing, "[on|off]",
 	  "whether every new guest_memfd uses the pool" },
+	{ "zeroing", cmd_zeroing, "[on|off]",
+	  "whether freed memory is cleared in the background" },
 	{ "help", cmd_help, "[COMMAND]",
 	  "this help, or one command's" },
 };
@@ -77,7 +79,8 @@ static void pc_help(FILE *f)
 		"\n"
 		"Options (anywhere on the line):\n"
 		"  -j, --json           JSON output (show, stat, files, "
-		"default-backing)\n"
+		"default-backing,\n"
+		"                       zeroing)\n"
 		"  -d, --device PATH    control file (default "
 		PC_DEFAULT_DEVICE ")\n"
 		"  -s, --sysfs PATH     sysfs directory (default "

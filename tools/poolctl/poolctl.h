@@ -67,7 +67,8 @@ int pc_usage_error(const char *cmd, const char *fmt, ...)
 #define PC_HAVE_BOOT_PAGES	(1U << 2)
 #define PC_HAVE_NR_RANGES	(1U << 3)
 #define PC_HAVE_CAN_RESIZE	(1U << 4)
-#define PC_HAVE_ALL		((1U << 5) - 1)
+#define PC_HAVE_ZEROING		(1U << 5)
+#define PC_HAVE_ALL		((1U << 6) - 1)
 
 struct pc_node {
 	unsigned int nid;
@@ -138,5 +139,6 @@ int cmd_shrink(const struct poolctl *pc, int argc, char **argv);
 void resize_print(FILE *f, bool grow, unsigned int node, __u64 bytes,
 		  const __u64 *before, const __u64 *after);
 int cmd_default_backing(const struct poolctl *pc, int argc, char **argv);
+int cmd_zeroing(const struct poolctl *pc, int argc, char **argv);
 
 #endif /* POOLCTL_H */

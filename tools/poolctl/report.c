@@ -75,6 +75,8 @@ void report_json(FILE *f, const struct pc_state *st, __u64 sel)
 		 in->pool_flags & GPOOL_INFO_F_NOMAP ? "nomap" : "default");
 	json_opt_bool(&j, st, PC_HAVE_DEFAULT_BACKING, "default_backing",
 		      in->pool_flags & GPOOL_INFO_F_DEFAULT_BACKING);
+	json_opt_bool(&j, st, PC_HAVE_ZEROING, "background_zeroing",
+		      in->pool_flags & GPOOL_INFO_F_ZEROING);
 	json_opt_bool(&j, st, PC_HAVE_CAN_RESIZE, "can_resize",
 		      in->pool_flags & GPOOL_INFO_F_CAN_RESIZE);
 	json_opt_u64(&j, st, PC_HAVE_NR_FILES, "nr_files", in->nr_files);

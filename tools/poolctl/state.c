@@ -6,7 +6,9 @@
  * The control file gives each node's counters as one snapshot
  * (GPOOL_IOC_NODE_STATS) and everything the pool knows; it is root's only.
  * /sys/kernel/mm/gpool/ is readable by everyone but has no nr_boot_pages,
- * nr_ranges or resize capability, and each file is read at its own time.
+ * nr_ranges or resize capability, and each file is read at its own time;
+ * default_backing, background_zeroing and nr_files are optional (files
+ * newer than the first sysfs ABI).
  */
 #include <errno.h>
 #include <string.h>
@@ -50,15 +52,32 @@ static void sysfs_error(char *err, size_t errlen, const char *root,
 			 strerror(-ret));
 }
 
+/*
+ * An optional 0/1 file of the sysfs directory @dfd, @name: if it is there
+ * and well-formed, @have is known and @flag of pool_flags is its value.
+ */
+static void sysfs_flag(int dfd, const char *name, struct pc_state *st,
+		       unsigned int have, __u64 flag)
+{
+	const char *why;
+	char buf[64];
+	bool on;
+
+	if (gpool_sysfs_read(dfd, name, buf, sizeof(buf)) ||
+	    parse_bool(buf, &on, &why))
+		return;
+	st->have |= have;
+	if (on)
+		st->info.pool_flags |= flag;
+}
+
 int pc_load_sysfs(const char *root, struct pc_state *st, char *err,
 		  size_t errlen)
 {
 	struct gpool_sysfs_err e;
-	const char *why;
 	char buf[64];
 	unsigned int n;
 	__u64 v;
-	bool on;
 	int dfd, ret;
 
 	memset(st, 0, sizeof(*st));
@@ -89,12 +108,10 @@ int pc_load_sysfs(const char *root, struct pc_state *st, char *err,
 	}
 
 	/* Newer than the first sysfs ABI: optional. */
-	if (!gpool_sysfs_read(dfd, "default_backing", buf, sizeof(buf)) &&
-	    !parse_bool(buf, &on, &why)) {
-		st->have |= PC_HAVE_DEFAULT_BACKING;
-		if (on)
-			st->info.pool_flags |= GPOOL_INFO_F_DEFAULT_BACKING;
-	}
+	sysfs_flag(dfd, "default_backing", st, PC_HAVE_DEFAULT_BACKING,
+		   GPOOL_INFO_F_DEFAULT_BACKING);
+	sysfs_flag(dfd, "background_zeroing", st, PC_HAVE_ZEROING,
+		   GPOOL_INFO_F_ZEROING);
 	if (!gpool_sysfs_u64(dfd, "nr_files", &v, NULL) && v <= ~0U) {
 		st->have |= PC_HAVE_NR_FILES;
 		st->info.nr_files = v;

@@ -317,6 +317,8 @@ static inline void fake_sysfs(const char *root, const char *mode,
 	put_file(root, "metadata_bytes", "53248\n");
 	if (with_new_files) {
 		put_file(root, "default_backing", "1\n");
+		/* The opposite of default_backing: not mixed up. */
+		put_file(root, "background_zeroing", "0\n");
 		put_file(root, "nr_files", "2\n");
 	}
 	for (n = 0; n < nr_nodes; n++) {

@@ -32,6 +32,7 @@ TEST_F(sysfs, show_falls_back_and_says_so)
 	ASSERT_EQ(PC_OK, r.rc) TH_LOG("%s", r.err);
 	EXPECT_HAS(r.out, "mode             default\n");
 	EXPECT_HAS(r.out, "default backing  on\n");
+	EXPECT_HAS(r.out, "zeroing          when allocated\n");
 	EXPECT_HAS(r.out, "files open       2\n");
 	EXPECT_HAS(r.out, "metadata         52K\n");
 	EXPECT_HAS(r.out, "size             7.0G\n");
@@ -67,6 +68,7 @@ TEST_F(sysfs, stat_equals_the_files)
 	EXPECT_HAS(r.err, "note: read from");
 	EXPECT_HAS(r.out, "nomap 0\n");
 	EXPECT_HAS(r.out, "default_backing 1\n");
+	EXPECT_HAS(r.out, "background_zeroing 0\n");
 	EXPECT_HAS(r.out, "nr_files 2\n");
 	EXPECT_HAS(r.out, "nr_pages 1835008\n");
 	EXPECT_LACKS(r.out, "can_resize");
@@ -132,6 +134,7 @@ TEST_F(sysfs, json)
 	ASSERT_TRUE(json_valid(r.out)) TH_LOG("%s", r.out);
 	EXPECT_HAS(r.out, "\"source\": \"sysfs\"");
 	EXPECT_HAS(r.out, "\"default_backing\": true");
+	EXPECT_HAS(r.out, "\"background_zeroing\": false");
 	EXPECT_HAS(r.out, "\"can_resize\": null");
 	EXPECT_HAS(r.out, "\"node\": 1,");
 	run_free(&r);
@@ -149,6 +152,12 @@ TEST_F(sysfs, json)
 		    "default-backing", NULL);
 	ASSERT_EQ(PC_OK, r.rc);
 	EXPECT_STREQ("{\n  \"default_backing\": true\n}\n", r.out);
+	run_free(&r);
+
+	run_poolctl(&r, "-d", "/nonexistent", "-s", self->root, "zeroing",
+		    "--json", NULL);
+	ASSERT_EQ(PC_OK, r.rc);
+	EXPECT_STREQ("{\n  \"background_zeroing\": false\n}\n", r.out);
 	run_free(&r);
 }
 
@@ -177,6 +186,43 @@ TEST_F(sysfs, default_backing_read)
 	run_free(&r);
 }
 
+TEST_F(sysfs, zeroing_read)
+{
+	struct run r;
+
+	run_poolctl(&r, "-d", "/nonexistent", "-s", self->root, "zeroing",
+		    NULL);
+	ASSERT_EQ(PC_OK, r.rc) TH_LOG("%s", r.err);
+	EXPECT_STREQ("off\n", r.out);
+	EXPECT_HAS(r.err, "note: read from");
+	run_free(&r);
+
+	put_file(self->root, "background_zeroing", "1\n");
+	run_poolctl(&r, "-d", "/nonexistent", "-s", self->root, "zeroing",
+		    NULL);
+	ASSERT_EQ(PC_OK, r.rc);
+	EXPECT_STREQ("on\n", r.out);
+	run_free(&r);
+
+	/* Not 0 or 1: not known, as if the file were missing. */
+	put_file(self->root, "background_zeroing", "2\n");
+	run_poolctl(&r, "-d", "/nonexistent", "-s", self->root, "zeroing",
+		    NULL);
+	ASSERT_EQ(PC_FAIL, r.rc);
+	EXPECT_STREQ("", r.out);
+	EXPECT_HAS(r.err, "no background_zeroing file");
+	run_free(&r);
+
+	/* Changing it needs the control file. */
+	run_poolctl(&r, "-d", "/nonexistent", "-s", self->root, "zeroing",
+		    "off", NULL);
+	ASSERT_EQ(PC_FAIL, r.rc);
+	EXPECT_STREQ("", r.out);
+	EXPECT_HAS(r.err, "/nonexistent: No such file or directory");
+	EXPECT_HAS(r.err, "boot with gpool=");
+	run_free(&r);
+}
+
 TEST_F(sysfs, missing_optional_files)
 {
 	char path[256];
@@ -184,12 +230,32 @@ TEST_F(sysfs, missing_optional_files)
 
 	snprintf(path, sizeof(path), "%s/default_backing", self->root);
 	unlink(path);
+	snprintf(path, sizeof(path), "%s/background_zeroing", self->root);
+	unlink(path);
 	snprintf(path, sizeof(path), "%s/nr_files", self->root);
 	unlink(path);
 	run_poolctl(&r, "-d", "/nonexistent", "-s", self->root, NULL);
 	ASSERT_EQ(PC_OK, r.rc);
 	EXPECT_HAS(r.out, "default backing  unknown\n");
+	EXPECT_HAS(r.out, "zeroing          unknown\n");
 	EXPECT_HAS(r.out, "files open       unknown\n");
+	run_free(&r);
+
+	run_poolctl(&r, "-d", "/nonexistent", "-s", self->root, "stat", NULL);
+	ASSERT_EQ(PC_OK, r.rc);
+	EXPECT_LACKS(r.out, "default_backing");
+	EXPECT_LACKS(r.out, "background_zeroing");
+	run_free(&r);
+
+	run_poolctl(&r, "-d", "/nonexistent", "-s", self->root, "-j", NULL);
+	ASSERT_EQ(PC_OK, r.rc);
+	EXPECT_HAS(r.out, "\"background_zeroing\": null");
+	run_free(&r);
+
+	run_poolctl(&r, "-d", "/nonexistent", "-s", self->root, "zeroing",
+		    NULL);
+	ASSERT_EQ(PC_FAIL, r.rc);
+	EXPECT_HAS(r.err, "no background_zeroing file");
 	run_free(&r);
 
 	run_poolctl(&r, "-d", "/nonexistent", "-s", self->root,
@@ -273,6 +339,9 @@ TEST(usage_errors)
 		{ "shrink", "0,1", "2M" },
 		{ "default-backing", "maybe" },
 		{ "default-backing", "on", "off" },
+		{ "zeroing", "maybe" },
+		{ "zeroing", "" },
+		{ "zeroing", "off", "off" },
 		{ "files", "x" },
 		{ "ps", "x" },
 		{ "show", "0", "1" },
@@ -315,6 +384,12 @@ TEST(usage_messages)
 	EXPECT_HAS(r.err, "bad size '1GB': unknown suffix");
 	run_free(&r);
 
+	run_poolctl(&r, "zeroing", "maybe", NULL);
+	EXPECT_EQ(PC_USAGE, r.rc);
+	EXPECT_HAS(r.err, "poolctl: zeroing: 'maybe': not on or off\n");
+	EXPECT_HAS(r.err, "usage: poolctl [OPTION...] zeroing [on|off]\n");
+	run_free(&r);
+
 	run_poolctl(&r, "frobnicate", NULL);
 	EXPECT_EQ(PC_USAGE, r.rc);
 	EXPECT_HAS(r.err, "unknown command 'frobnicate'");
@@ -333,7 +408,7 @@ TEST(help_and_version)
 {
 	static const char * const names[] = {
 		"show", "stat", "files", "ps", "grow", "shrink",
-		"default-backing", "help",
+		"default-backing", "zeroing", "help",
 	};
 	unsigned int i;
 	struct run r;
@@ -364,6 +439,12 @@ TEST(help_and_version)
 	run_poolctl(&r, "help", "default-backing", NULL);
 	ASSERT_EQ(PC_OK, r.rc);
 	EXPECT_HAS(r.out, "default-backing [on|off]\n");
+	run_free(&r);
+
+	run_poolctl(&r, "zeroing", "--help", NULL);
+	ASSERT_EQ(PC_OK, r.rc);
+	EXPECT_HAS(r.out, "usage: poolctl [OPTION...] zeroing [on|off]\n");
+	EXPECT_HAS(r.out, "cleared in the background");
 	run_free(&r);
 }
 

@@ -2,13 +2,13 @@
 /*
  * Host tests of the whole command line (poolctl_main()) against a mock of
  * /dev/gpool's ioctls that follows docs/uapi.rst (the device is /dev/null,
- * the ioctls go to mock_ioctl()): show, stat, files, grow/shrink and
- * default-backing through the control file.
+ * the ioctls go to mock_ioctl()): show, stat, files, grow/shrink,
+ * default-backing and zeroing through the control file.
  */
 #include "kselftest_harness.h"
 #include "cli.h"
 
-#define NR_IOCTLS	6
+#define NR_IOCTLS	7
 
 /* The kernel, as far as poolctl can see it. */
 static struct {
@@ -20,6 +20,7 @@ static struct {
 	int err[NR_IOCTLS];		/* fail ioctl number i with err[i] */
 	unsigned int calls[NR_IOCTLS];
 	unsigned int bad_args;		/* flags or reserved words sent */
+	bool no_zeroer;			/* gpool_zero did not start at boot */
 } mock;
 
 static bool zeroed(const void *p, size_t len)
@@ -131,6 +132,21 @@ static int mock_ioctl(int fd, unsigned long req, void *arg)
 			mock.info.pool_flags |= GPOOL_INFO_F_DEFAULT_BACKING;
 		return 0;
 	}
+	case GPOOL_IOC_SET_ZEROING: {
+		struct gpool_zeroing_args *a = arg;
+
+		if (a->flags || !zeroed(a->reserved, sizeof(a->reserved))) {
+			mock.bad_args++;
+			return -EINVAL;
+		}
+		if (a->enable > 1)
+			return -EINVAL;
+		/* Accepted either way; without the thread it stays off. */
+		mock.info.pool_flags &= ~GPOOL_INFO_F_ZEROING;
+		if (a->enable && !mock.no_zeroer)
+			mock.info.pool_flags |= GPOOL_INFO_F_ZEROING;
+		return 0;
+	}
 	case GPOOL_IOC_LIST_FILES: {
 		struct gpool_list_files_args *a = arg;
 		unsigned int i;
@@ -159,13 +175,16 @@ static int mock_ioctl(int fd, unsigned long req, void *arg)
 	return -ENOTTY;
 }
 
-/* Two nodes, 3G and 4G, counters as in the fake sysfs tree. */
+/*
+ * Two nodes, 3G and 4G, counters as in the fake sysfs tree; the background
+ * zeroer runs, as from boot.
+ */
 static void mock_init(void)
 {
 	unsigned int n;
 
 	memset(&mock, 0, sizeof(mock));
-	mock.info.pool_flags = GPOOL_INFO_F_CAN_RESIZE;
+	mock.info.pool_flags = GPOOL_INFO_F_CAN_RESIZE | GPOOL_INFO_F_ZEROING;
 	mock.info.node_mask = 3;
 	mock.info.metadata_bytes = 53248;
 	mock.info.nr_ranges = 7;
@@ -188,6 +207,7 @@ TEST(dev_show_and_stat)
 	ASSERT_EQ(PC_OK, r.rc) TH_LOG("%s", r.err);
 	EXPECT_STREQ("", r.err);
 	EXPECT_HAS(r.out, "default backing  off\n");
+	EXPECT_HAS(r.out, "zeroing          background\n");
 	EXPECT_HAS(r.out, "files open       0\n");
 	EXPECT_HAS(r.out, "size             7.0G (7.0G from boot, 0 grown) "
 		   "in 7 ranges\n");
@@ -202,6 +222,7 @@ TEST(dev_show_and_stat)
 	ASSERT_EQ(PC_OK, r.rc);
 	EXPECT_STREQ("", r.err);
 	EXPECT_HAS(r.out, "can_resize 1\n");
+	EXPECT_HAS(r.out, "background_zeroing 1\n");
 	EXPECT_HAS(r.out, "nr_boot_pages 1835008\n");
 	EXPECT_HAS(r.out, "nr_ranges 7\n");
 	EXPECT_HAS(r.out, "node1.2M.zeroing 2103\n");
@@ -212,6 +233,7 @@ TEST(dev_show_and_stat)
 	ASSERT_EQ(PC_OK, r.rc);
 	ASSERT_TRUE(json_valid(r.out));
 	EXPECT_HAS(r.out, "\"source\": \"ioctl\"");
+	EXPECT_HAS(r.out, "\"background_zeroing\": true");
 	EXPECT_HAS(r.out, "\"nr_ranges\": 7");
 	run_free(&r);
 	EXPECT_EQ(0, mock.bad_args);
@@ -372,6 +394,9 @@ TEST(dev_default_backing)
 	ASSERT_EQ(PC_OK, r.rc);
 	EXPECT_STREQ("default backing: off -> on\n", r.out);
 	EXPECT_TRUE(mock.info.pool_flags & GPOOL_INFO_F_DEFAULT_BACKING);
+	EXPECT_TRUE(mock.info.pool_flags & GPOOL_INFO_F_ZEROING);
+	EXPECT_EQ(1, mock.calls[_IOC_NR(GPOOL_IOC_SET_DEFAULT_BACKING)]);
+	EXPECT_EQ(0, mock.calls[_IOC_NR(GPOOL_IOC_SET_ZEROING)]);
 	run_free(&r);
 
 	run_poolctl(&r, "-d", "/dev/null", "default-backing", NULL);
@@ -389,6 +414,108 @@ TEST(dev_default_backing)
 	EXPECT_EQ(PC_FAIL, r.rc);
 	EXPECT_STREQ("", r.out);
 	EXPECT_HAS(r.err, "CAP_SYS_ADMIN");
+	run_free(&r);
+	EXPECT_EQ(0, mock.bad_args);
+}
+
+TEST(dev_zeroing)
+{
+	struct run r;
+
+	mock_init();
+	run_poolctl(&r, "-d", "/dev/null", "zeroing", NULL);
+	ASSERT_EQ(PC_OK, r.rc) TH_LOG("%s", r.err);
+	EXPECT_STREQ("on\n", r.out);
+	EXPECT_STREQ("", r.err);
+	run_free(&r);
+
+	run_poolctl(&r, "-d", "/dev/null", "-j", "zeroing", NULL);
+	ASSERT_EQ(PC_OK, r.rc);
+	EXPECT_STREQ("{\n  \"background_zeroing\": true\n}\n", r.out);
+	run_free(&r);
+
+	run_poolctl(&r, "-d", "/dev/null", "zeroing", "off", NULL);
+	ASSERT_EQ(PC_OK, r.rc) TH_LOG("%s", r.err);
+	EXPECT_STREQ("background zeroing: on -> off\n", r.out);
+	EXPECT_STREQ("", r.err);
+	EXPECT_FALSE(mock.info.pool_flags & GPOOL_INFO_F_ZEROING);
+	EXPECT_FALSE(mock.info.pool_flags & GPOOL_INFO_F_DEFAULT_BACKING);
+	EXPECT_EQ(1, mock.calls[_IOC_NR(GPOOL_IOC_SET_ZEROING)]);
+	EXPECT_EQ(0, mock.calls[_IOC_NR(GPOOL_IOC_SET_DEFAULT_BACKING)]);
+	run_free(&r);
+
+	run_poolctl(&r, "-d", "/dev/null", "zeroing", NULL);
+	EXPECT_STREQ("off\n", r.out);
+	run_free(&r);
+
+	run_poolctl(&r, "-d", "/dev/null", "show", NULL);
+	EXPECT_HAS(r.out, "zeroing          when allocated\n");
+	run_free(&r);
+
+	/* Asking for the state it is in succeeds and changes nothing. */
+	run_poolctl(&r, "-d", "/dev/null", "zeroing", "disable", NULL);
+	ASSERT_EQ(PC_OK, r.rc);
+	EXPECT_STREQ("background zeroing: off -> off\n", r.out);
+	run_free(&r);
+
+	run_poolctl(&r, "-d", "/dev/null", "zeroing", "1", NULL);
+	ASSERT_EQ(PC_OK, r.rc);
+	EXPECT_STREQ("background zeroing: off -> on\n", r.out);
+	EXPECT_TRUE(mock.info.pool_flags & GPOOL_INFO_F_ZEROING);
+	run_free(&r);
+
+	/* Without INFO the change is printed without the state before. */
+	mock.err[_IOC_NR(GPOOL_IOC_INFO)] = EIO;
+	run_poolctl(&r, "-d", "/dev/null", "zeroing", "off", NULL);
+	ASSERT_EQ(PC_OK, r.rc);
+	EXPECT_STREQ("background zeroing: off\n", r.out);
+	run_free(&r);
+	mock.err[_IOC_NR(GPOOL_IOC_INFO)] = 0;
+
+	mock.err[_IOC_NR(GPOOL_IOC_SET_ZEROING)] = EPERM;
+	run_poolctl(&r, "-d", "/dev/null", "zeroing", "on", NULL);
+	EXPECT_EQ(PC_FAIL, r.rc);
+	EXPECT_STREQ("", r.out);
+	EXPECT_HAS(r.err, "background zeroing on: Operation not permitted\n");
+	EXPECT_HAS(r.err, "changing background zeroing needs CAP_SYS_ADMIN");
+	run_free(&r);
+
+	mock.err[_IOC_NR(GPOOL_IOC_SET_ZEROING)] = ENOTTY;
+	run_poolctl(&r, "-d", "/dev/null", "zeroing", "on", NULL);
+	EXPECT_EQ(PC_FAIL, r.rc);
+	EXPECT_HAS(r.err, "cannot change background zeroing (kernel and "
+		   "poolctl out of step?)");
+	run_free(&r);
+
+	mock.err[_IOC_NR(GPOOL_IOC_SET_ZEROING)] = EINVAL;
+	run_poolctl(&r, "-d", "/dev/null", "zeroing", "on", NULL);
+	EXPECT_EQ(PC_FAIL, r.rc);
+	EXPECT_HAS(r.err, "the kernel rejected the request");
+	run_free(&r);
+	EXPECT_FALSE(mock.info.pool_flags & GPOOL_INFO_F_ZEROING);
+	EXPECT_EQ(0, mock.bad_args);
+}
+
+/* The kernel accepts "on" but the zeroer never started: exit 1, say why. */
+TEST(dev_zeroing_without_zeroer)
+{
+	struct run r;
+
+	mock_init();
+	mock.no_zeroer = true;
+	mock.info.pool_flags &= ~GPOOL_INFO_F_ZEROING;
+	run_poolctl(&r, "-d", "/dev/null", "zeroing", "on", NULL);
+	EXPECT_EQ(PC_FAIL, r.rc);
+	EXPECT_STREQ("", r.out);
+	EXPECT_HAS(r.err, "background zeroing on: the kernel accepted it, but "
+		   "it is still off\n");
+	EXPECT_HAS(r.err, "did not start at boot");
+	EXPECT_EQ(1, mock.calls[_IOC_NR(GPOOL_IOC_SET_ZEROING)]);
+	run_free(&r);
+
+	run_poolctl(&r, "-d", "/dev/null", "zeroing", "off", NULL);
+	ASSERT_EQ(PC_OK, r.rc);
+	EXPECT_STREQ("background zeroing: off -> off\n", r.out);
 	run_free(&r);
 	EXPECT_EQ(0, mock.bad_args);
 }

@@ -161,8 +161,18 @@ TEST(explanations)
 
 	EXPECT_HAS(explain_open(ENOENT), "boot with gpool=");
 	EXPECT_HAS(explain_open(EACCES), "run as root");
-	EXPECT_HAS(explain_set(EPERM), "CAP_SYS_ADMIN");
-	EXPECT_HAS(explain_set(ENOTTY), "out of step");
+	explain_set(buf, sizeof(buf), EPERM, "the default backing");
+	EXPECT_STREQ("changing the default backing needs CAP_SYS_ADMIN: run "
+		     "as root", buf);
+	explain_set(buf, sizeof(buf), ENOTTY, "background zeroing");
+	EXPECT_STREQ("this kernel's /dev/gpool cannot change background "
+		     "zeroing (kernel and poolctl out of step?)", buf);
+	explain_set(buf, sizeof(buf), EINVAL, "background zeroing");
+	EXPECT_HAS(buf, "rejected");
+	explain_set(buf, sizeof(buf), EIO, "background zeroing");
+	EXPECT_STREQ("could not change background zeroing", buf);
+	explain_set(buf, 8, EPERM, "background zeroing");
+	EXPECT_EQ(7, strlen(buf));
 }
 
 TEST(json_writer)
@@ -228,7 +238,8 @@ TEST(json_validator_rejects)
 }
 
 /*
- * A two-node pool in default mode, read through the control file:
+ * A two-node pool in default mode, background zeroer running, read
+ * through the control file:
  * node 0: 3G as three 1G units, 1 allocated, one split into 2M units
  * (256 allocated, 64 free of which 10 being zeroed), 1 reserved;
  * node 1: 1G, one free zero 1G unit, 3 bad frames, 1 poisoned.
@@ -239,7 +250,7 @@ static void two_nodes(struct pc_state *st)
 
 	memset(st, 0, sizeof(*st));
 	st->have = PC_HAVE_ALL;
-	st->info.pool_flags = GPOOL_INFO_F_CAN_RESIZE;
+	st->info.pool_flags = GPOOL_INFO_F_CAN_RESIZE | GPOOL_INFO_F_ZEROING;
 	st->info.node_mask = 3;
 	st->info.nr_pages = 4 * 262144;
 	st->info.nr_boot_pages = 3 * 262144;
@@ -305,6 +316,7 @@ TEST(show_golden)
 	static const char want[] =
 		"mode             default\n"
 		"default backing  off\n"
+		"zeroing          background\n"
 		"files open       1\n"
 		"metadata         52K\n"
 		"size             4.0G (3.0G from boot, 1.0G grown) in 2 ranges\n"
@@ -342,12 +354,14 @@ TEST(show_one_node_and_unknowns)
 	char *out;
 
 	two_nodes(&st);
-	st.have = PC_HAVE_NR_FILES;	/* as from sysfs without default_backing */
+	/* As from sysfs without default_backing, background_zeroing 0. */
+	st.have = PC_HAVE_NR_FILES | PC_HAVE_ZEROING;
 	st.info.pool_flags = GPOOL_INFO_F_NOMAP;
 	show_print(capture_start(&c), &st, 2, "sysfs");
 	out = capture_end(&c);
 	EXPECT_HAS(out, "mode             nomap\n");
 	EXPECT_HAS(out, "default backing  unknown\n");
+	EXPECT_HAS(out, "zeroing          when allocated\n");
 	EXPECT_HAS(out, "size             4.0G\n");
 	EXPECT_HAS(out, "resizable        unknown\n");
 	EXPECT_HAS(out, "\n1          1.0G");
@@ -360,6 +374,12 @@ TEST(show_one_node_and_unknowns)
 	out = capture_end(&c);
 	EXPECT_HAS(out, "no node has pool memory");
 	free(out);
+
+	st.have = 0;
+	show_print(capture_start(&c), &st, 2, "sysfs");
+	out = capture_end(&c);
+	EXPECT_HAS(out, "zeroing          unknown\n");
+	free(out);
 }
 
 TEST(stat_lines)
@@ -367,6 +387,7 @@ TEST(stat_lines)
 	static const char head[] =
 		"nomap 0\n"
 		"default_backing 0\n"
+		"background_zeroing 1\n"
 		"can_resize 1\n"
 		"nr_files 1\n"
 		"metadata_bytes 53248\n"
@@ -402,10 +423,10 @@ TEST(stat_lines)
 	EXPECT_HAS(out, "\nnode1.bad_pages 3\n");
 	EXPECT_HAS(out, "\nnode1.poison_pending 1\n");
 	EXPECT_HAS(out, "\nnode1.4K.total 262144\n");
-	/* 8 pool lines, 2 nodes x (3 + 3 x 9) */
+	/* 9 pool lines, 2 nodes x (3 + 3 x 9) */
 	for (line = out; (line = strchr(line, '\n')); line++)
 		lines++;
-	EXPECT_EQ(8 + 2 * 30, lines);
+	EXPECT_EQ(9 + 2 * 30, lines);
 	free(out);
 
 	/* From sysfs: what it cannot know is left out; node 1 only. */
@@ -416,6 +437,7 @@ TEST(stat_lines)
 	EXPECT_EQ(NULL, strstr(out, "node0"));
 	EXPECT_EQ(NULL, strstr(out, "can_resize"));
 	EXPECT_EQ(NULL, strstr(out, "default_backing"));
+	EXPECT_EQ(NULL, strstr(out, "background_zeroing"));
 	free(out);
 }
 
@@ -433,6 +455,7 @@ TEST(state_json)
 	EXPECT_HAS(out, "\"source\": \"ioctl\"");
 	EXPECT_HAS(out, "\"mode\": \"default\"");
 	EXPECT_HAS(out, "\"default_backing\": false");
+	EXPECT_HAS(out, "\"background_zeroing\": true");
 	EXPECT_HAS(out, "\"can_resize\": true");
 	EXPECT_HAS(out, "\"nr_boot_pages\": 786432");
 	EXPECT_HAS(out, "\"node_mask\": \"0-1\"");
@@ -448,6 +471,7 @@ TEST(state_json)
 	ASSERT_TRUE(json_valid(out)) TH_LOG("%s", out);
 	EXPECT_HAS(out, "\"source\": \"sysfs\"");
 	EXPECT_HAS(out, "\"default_backing\": null");
+	EXPECT_HAS(out, "\"background_zeroing\": null");
 	EXPECT_HAS(out, "\"nr_ranges\": null");
 	EXPECT_EQ(NULL, strstr(out, "\"node\": 1"));
 	free(out);
