@@ -126,7 +126,8 @@ demo: boot-kernel guest
 bench: boot-kernel guest
 	@rc=0; $(TOP)/scripts/run-guest.py --variant $(VARIANT) --mode bench \
 		--cmdline "$(or $(CMDLINE),$(BENCH_CMDLINE))" \
-		--memory-mb $(BENCH_MEMORY_MB) --timeout $(BENCH_TIMEOUT) || rc=1; \
+		--memory-mb $(BENCH_MEMORY_MB) --timeout $(BENCH_TIMEOUT) \
+		--bench-only "$(BENCH)" || rc=1; \
 	$(TOP)/scripts/bench-report.py $(BUILD)/results/$(VARIANT)/bench/tap.log \
 		-o $(BUILD)/results/bench.json || rc=1; \
 	exit $$rc

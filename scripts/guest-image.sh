@@ -126,6 +126,7 @@ for a in $("$root/bin/busybox" --list); do
 done
 install -m 0755 "$top/scripts/guest-init.sh" "$root/init"
 install -m 0755 "$top/stress/run-bench.sh" "$root/bin/gpool-bench-all"
+install -m 0755 "$top/scripts/guest-stall-watch.sh" "$root/bin/gpool-stall-watch"
 cp "$guest/bin/"* "$root/bin/"
 for t in "${gpool_kvm_tools[@]}"; do
 	cp "$kvm_out/$t" "$root/bin/$t"

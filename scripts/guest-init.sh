@@ -9,7 +9,8 @@
 #                        (debug kernel); a PATTERN is a shell glob the name
 #                        must match, or !GLOB, one it must not match
 #   -- demo [ARGS...]    run /bin/gpool-demo ARGS
-#   -- bench             run every benchmark (stress/run-bench.sh, make bench)
+#   -- bench [NAMES...]  run every benchmark, or those named (stress/run-bench.sh,
+#                        make bench BENCH=...)
 #   -- soak [ARGS...]    run /bin/gpool_soak ARGS (make soak)
 #   -- shell             interactive shell on the console
 #
@@ -152,12 +153,15 @@ demo)
 	;;
 bench)
 	# Every benchmark in one boot (stress/run-bench.sh).
-	{ /bin/gpool-bench-all 2>&1; echo $? > /tmp/rc; } > $out
+	# A benchmark whose output stops for 3 minutes gets a stall report.
+	gpool-stall-watch /tmp/bench.out 180 $out &
+	{ /bin/gpool-bench-all "$@" 2>&1; echo $? > /tmp/rc; } | tee /tmp/bench.out > $out
 	say "# gpool-runner: bench exit $(cat /tmp/rc)"
 	;;
 soak)
 	say "# gpool_soak $*"
-	{ /bin/gpool_soak "$@" 2>&1; echo $? > /tmp/rc; } > $out
+	gpool-stall-watch /tmp/soak.out 300 $out &
+	{ /bin/gpool_soak "$@" 2>&1; echo $? > /tmp/rc; } | tee /tmp/soak.out > $out
 	say "# gpool-runner: soak exit $(cat /tmp/rc)"
 	;;
 shell)

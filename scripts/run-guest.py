@@ -392,6 +392,8 @@ def qemu_cmd(args, boot, patterns, kernel, initrd, console, tap):
         append.append(args.demo_args)
     if args.mode == "soak" and args.soak_args:
         append.append(args.soak_args)
+    if args.mode == "bench" and args.bench_only:
+        append.append(args.bench_only)
     node_mb = args.memory_mb // 2
     # GPOOL_QEMU (and GPOOL_QEMU_DATADIR, its -L) boot another QEMU build,
     # to compare (docs/testing.md, "The emulator").
@@ -1036,6 +1038,8 @@ def main():
                     help="glob of the boots of scripts/guest-runs to make")
     ap.add_argument("--demo-args", default="", help="arguments for gpool-demo")
     ap.add_argument("--soak-args", default="", help="arguments for gpool_soak")
+    ap.add_argument("--bench-only", default="",
+                    help="the benchmarks of stress/run-bench.sh to run (default: all)")
     # 6 GiB a node: enough that GPOOL_IOC_GROW finds whole free GiBs
     # that early boot allocations left alone (gpool_ctl_test needs them).
     ap.add_argument("--memory-mb", type=int, default=12288)

@@ -10,8 +10,25 @@
 # The KVM programs are run by path: the KVM selftest library reads the
 # guest code from argv[0].
 
+# Arguments name the benchmarks to run (make bench BENCH='gpool_life_bench
+# gpool-fio-bench'); none runs them all.  NAME:ARGS gives one its own
+# arguments, commas for spaces (BENCH='gpool_life_bench:-p,storm,-r,3').
+only="$*"
 rc=0
 run() {
+	if [ -n "$only" ]; then
+		found=
+		for o in $only; do
+			case $o in
+			"${1#/bin/}") found=1 ;;
+			"${1#/bin/}":*)
+				found=1
+				set -- "$1" $(echo "${o#*:}" | tr , ' ')
+				;;
+			esac
+		done
+		[ -n "$found" ] || return 0
+	fi
 	echo "@bench-begin $1"
 	"$@"
 	r=$?
@@ -20,10 +37,12 @@ run() {
 }
 
 echo "@host {\"kernel\":\"$(uname -r)\",\"cmdline\":\"$(cat /proc/cmdline)\",\"cpus\":$(nproc),\"memtotal_kb\":$(awk '/MemTotal/ {print $2}' /proc/meminfo)}"
+# The fragmentation benchmark comes last: it churns the page cache and
+# unmovable allocations on purpose, and THP after it would pay for that.
+run /bin/gpool_numa_bench
+run /bin/gpool-fio-bench
 run /bin/gpool_bench
 run /bin/gpool_memio_bench
 run /bin/gpool_life_bench
-run /bin/gpool_numa_bench
-run /bin/gpool-fio-bench
 run /bin/gpool_frag_bench
 exit $rc
