@@ -285,6 +285,9 @@ int main(int argc, char *argv[])
 	}
 
 	ksft_print_header();
+	/* A vCPU's bad exit prints KVM's last events (gpool_trace_dump()). */
+	if (gpool_trace_start())
+		ksft_print_msg("KVM events traced, for a bad exit\n");
 	TEST_ASSERT(kvm_check_cap(KVM_CAP_GUEST_MEMFD_FLAGS) & GUEST_MEMFD_FLAG_GPOOL,
 		    "KVM_CAP_GUEST_MEMFD_FLAGS does not report GUEST_MEMFD_FLAG_GPOOL");
 	nid = node_with_free_1g();

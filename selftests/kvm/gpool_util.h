@@ -102,6 +102,86 @@ static inline uint64_t gpool_vcpu_sync(struct kvm_vcpu *vcpu)
 static void (*gpool_bad_exit_hook)(struct kvm_vcpu *vcpu);
 
 /*
+ * KVM's own record of the last exits, for a vCPU that exits other than
+ * through a ucall (a KVM_EXIT_SHUTDOWN, above all: after a shutdown
+ * intercept KVM on SVM resets the vCPU, so its registers say nothing, but
+ * the kvm_exit event of the shutdown still has the RIP, and the events
+ * before it what the guest did last).  On kernels with tracepoints (the
+ * debug kernel), gpool_trace_start() records kvm_exit, kvm_entry,
+ * kvm_page_fault and the injections in the ring buffer, and
+ * gpool_trace_dump() stops it and prints the buffer's last @lines lines.
+ * Both do nothing where there is no tracefs.
+ */
+#define GPOOL_TRACEFS	"/sys/kernel/debug/tracing"
+
+static inline bool gpool_trace_write(const char *file, const char *val)
+{
+	char path[128];
+	int fd, n;
+
+	snprintf(path, sizeof(path), GPOOL_TRACEFS "/%s", file);
+	fd = open(path, O_WRONLY | O_TRUNC);
+	if (fd < 0)
+		return false;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n == (int)strlen(val);
+}
+
+static inline bool gpool_trace_start(void)
+{
+	static const char * const events[] = {
+		"kvm/kvm_exit", "kvm/kvm_entry", "kvm/kvm_page_fault",
+		"kvm/kvm_inj_exception", "kvm/kvm_inj_virq",
+	};
+	char file[64];
+	size_t i;
+
+	if (access(GPOOL_TRACEFS "/events/kvm/kvm_exit/enable", W_OK))
+		return false;
+	gpool_trace_write("tracing_on", "0");
+	gpool_trace_write("buffer_size_kb", "4096");
+	gpool_trace_write("trace", "");
+	for (i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
+		snprintf(file, sizeof(file), "events/%s/enable", events[i]);
+		gpool_trace_write(file, "1");
+	}
+	return gpool_trace_write("tracing_on", "1");
+}
+
+static inline void gpool_trace_dump(unsigned int lines)
+{
+	char line[512], **ring;
+	unsigned int n = 0, i;
+	FILE *f;
+
+	if (!gpool_trace_write("tracing_on", "0"))
+		return;
+	f = fopen(GPOOL_TRACEFS "/trace", "r");
+	ring = calloc(lines, sizeof(*ring));
+	if (!f || !ring) {
+		if (f)
+			fclose(f);
+		free(ring);
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (line[0] == '#')
+			continue;
+		free(ring[n % lines]);
+		ring[n++ % lines] = strdup(line);
+	}
+	fclose(f);
+	printf("# trace: the last %u of %u KVM events\n", n < lines ? n : lines, n);
+	for (i = n < lines ? 0 : n - lines; i < n; i++) {
+		printf("# trace: %s", ring[i % lines] ? ring[i % lines] : "?\n");
+		free(ring[i % lines]);
+	}
+	free(ring);
+	fflush(stdout);
+}
+
+/*
  * Run a vCPU whose guest reports GUEST_SYNC now and then and GUEST_DONE at
  * the end, as the threads of gpool_race_test and gpool_soak do: back into
  * the guest after every sync, until done; a guest assert fails the test.
@@ -116,8 +196,11 @@ static inline void *gpool_vcpu_thread(void *arg)
 
 	for (;;) {
 		vcpu_run(vcpu);
-		if (vcpu->run->exit_reason != KVM_EXIT_IO && gpool_bad_exit_hook)
-			gpool_bad_exit_hook(vcpu);
+		if (vcpu->run->exit_reason != KVM_EXIT_IO) {
+			if (gpool_bad_exit_hook)
+				gpool_bad_exit_hook(vcpu);
+			gpool_trace_dump(120);
+		}
 		TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_IO);
 		switch (get_ucall(vcpu, &uc)) {
 		case UCALL_SYNC:
@@ -317,6 +400,65 @@ static inline bool gpool_wait_zeroer_idle(unsigned int timeout_ms)
 		if (idle || gpool_now() >= end)
 			return idle;
 		usleep(100 * 1000);
+	}
+}
+
+/*
+ * What the pool holds, to compare the end of a benchmark or test with its
+ * start: INFO's totals and every node's bytes.  Take both snapshots with
+ * the zeroer idle, so that no unit is out with it; "free" counts units
+ * being cleared anyway.
+ */
+struct gpool_holdings {
+	struct gpool_info_args info;
+	struct gpool_bytes node[GPOOL_MAX_NODES];
+};
+
+static inline void gpool_holdings(int ctl_fd, struct gpool_holdings *h)
+{
+	static struct gpool_node_stats_args st[GPOOL_MAX_NODES];
+	int nid, r;
+
+	memset(h, 0, sizeof(*h));
+	memset(st, 0, sizeof(st));
+	r = gpool_ctl_info(ctl_fd, &h->info);
+	TEST_ASSERT(!r, "GPOOL_IOC_INFO: %s", strerror(-r));
+	r = gpool_ctl_nodes(ctl_fd, h->info.node_mask, st);
+	TEST_ASSERT(!r, "GPOOL_IOC_NODE_STATS: %s", strerror(-r));
+	for (nid = 0; nid < GPOOL_MAX_NODES; nid++)
+		if (h->info.node_mask >> nid & 1)
+			gpool_node_bytes(&st[nid], &h->node[nid]);
+}
+
+/*
+ * The test fails unless the pool holds what it held at @a: the same size,
+ * boot memory, ranges and files, and on every node the same bytes
+ * allocated, reserved and free (every file closed, every unit back, a
+ * grown piece given back, not boot memory).
+ */
+static inline void gpool_assert_holdings(const struct gpool_holdings *a,
+					 const struct gpool_holdings *b)
+{
+	int nid;
+
+	TEST_ASSERT(a->info.nr_pages == b->info.nr_pages &&
+		    a->info.nr_boot_pages == b->info.nr_boot_pages &&
+		    a->info.nr_ranges == b->info.nr_ranges &&
+		    a->info.nr_files == b->info.nr_files,
+		    "the pool: nr_pages %llu -> %llu, nr_boot_pages %llu -> %llu, "
+		    "nr_ranges %u -> %u, nr_files %u -> %u",
+		    a->info.nr_pages, b->info.nr_pages, a->info.nr_boot_pages,
+		    b->info.nr_boot_pages, a->info.nr_ranges, b->info.nr_ranges,
+		    a->info.nr_files, b->info.nr_files);
+	for (nid = 0; nid < GPOOL_MAX_NODES; nid++) {
+		const struct gpool_bytes *x = &a->node[nid], *y = &b->node[nid];
+
+		TEST_ASSERT(x->allocated == y->allocated && x->reserved == y->reserved &&
+			    x->free == y->free && x->total == y->total,
+			    "node %d bytes: allocated %llu -> %llu, reserved %llu -> %llu, "
+			    "free %llu -> %llu, total %llu -> %llu", nid, x->allocated,
+			    y->allocated, x->reserved, y->reserved, x->free, y->free,
+			    x->total, y->total);
 	}
 }
 

@@ -1688,6 +1688,8 @@ int main(int argc, char *argv[])
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("gpool_soak: seed %lu\n", seed);
 	gpool_bad_exit_hook = soak_bad_exit;
+	if (gpool_trace_start())
+		printf("gpool_soak: KVM events traced, for a bad exit\n");
 	rng_seed(seed);
 
 	ksft_print_header();
