@@ -274,33 +274,6 @@ static void wait_for_zeroer(int nid)
 		printf("# node %d: the zeroer was not idle after 2 min\n", nid);
 }
 
-/* What the pool holds, to compare the end with the start. */
-struct pool_snap {
-	uint64_t nr_pages, nr_boot_pages, nr_ranges, nr_files;
-	uint64_t held[GPOOL_MAX_NODES];	/* allocated + reserved units, by node */
-};
-
-static void pool_snap(struct pool_snap *ps)
-{
-	static struct gpool_node_stats_args st[GPOOL_MAX_NODES];
-	struct gpool_info_args info;
-	int nid, s, r;
-
-	memset(ps, 0, sizeof(*ps));
-	r = gpool_ctl_info(ctl, &info);
-	TEST_ASSERT(!r, "GPOOL_IOC_INFO: %s", strerror(-r));
-	r = gpool_ctl_nodes(ctl, info.node_mask, st);
-	TEST_ASSERT(!r, "GPOOL_IOC_NODE_STATS: %s", strerror(-r));
-	ps->nr_pages = info.nr_pages;
-	ps->nr_boot_pages = info.nr_boot_pages;
-	ps->nr_ranges = info.nr_ranges;
-	ps->nr_files = info.nr_files;
-	for (nid = 0; nid < GPOOL_MAX_NODES; nid++)
-		for (s = 0; s < GPOOL_NR_SIZES; s++)
-			ps->held[nid] += st[nid].size[s].allocated +
-					 st[nid].size[s].reserved;
-}
-
 /* ---- the churn workers (child processes) ---- */
 
 static char fill[64 * 1024];
@@ -947,7 +920,7 @@ static void usage(const char *argv0)
 
 int main(int argc, char **argv)
 {
-	struct pool_snap before, after;
+	struct gpool_holdings before, after;
 	struct gpool_info_args info;
 	struct sigaction sa = { .sa_handler = on_signal };
 	char note[1024], cond[64];
@@ -1005,7 +978,7 @@ int main(int argc, char **argv)
 		TEST_REQUIRE(nr_pool_nodes > 0);
 		can_grow = info.pool_flags & GPOOL_INFO_F_CAN_RESIZE;
 		vm = vm_create_barebones_type(KVM_X86_SW_PROTECTED_VM);
-		pool_snap(&before);
+		gpool_holdings(ctl, &before);
 	}
 	hugetlb_orig = hugetlb_read();
 	if (hugetlb_orig < 0)
@@ -1097,16 +1070,9 @@ int main(int argc, char **argv)
 			    "nr_hugepages (1G) %ld, was %ld", hugetlb_read(),
 			    hugetlb_orig);
 	if (!no_pool) {
-		pool_snap(&after);
-		TEST_ASSERT_EQ(before.nr_pages, after.nr_pages);
 		/* SHRINK gave back the grown piece, not boot memory. */
-		TEST_ASSERT_EQ(before.nr_boot_pages, after.nr_boot_pages);
-		TEST_ASSERT_EQ(before.nr_ranges, after.nr_ranges);
-		TEST_ASSERT_EQ(before.nr_files, after.nr_files);
-		for (nid = 0; nid < GPOOL_MAX_NODES; nid++)
-			TEST_ASSERT(before.held[nid] == after.held[nid],
-				    "node %d: %lu units held at start, %lu at the end",
-				    nid, before.held[nid], after.held[nid]);
+		gpool_holdings(ctl, &after);
+		gpool_assert_holdings(&before, &after);
 		kvm_vm_free(vm);
 		close(ctl);
 	}

@@ -904,7 +904,8 @@ static void usage(const char *prog, int code)
 
 int main(int argc, char *argv[])
 {
-	struct gpool_node_stats_args *s0, *s1;
+	struct gpool_holdings before, after;
+	struct gpool_node_stats_args *s0;
 	struct gpool_info_args info;
 	const char *part = NULL;
 	int opt, n, r;
@@ -961,7 +962,7 @@ int main(int argc, char *argv[])
 	fflush(stdout);
 	/* Both snapshots with the zeroer idle: no unit in flight. */
 	wait_zeroer();
-	s0 = pool_nodes();
+	gpool_holdings(ctl, &before);
 
 	if (!part || !strcmp(part, "life"))
 		life_part(info.pool_flags & GPOOL_INFO_F_DEFAULT_BACKING);
@@ -970,23 +971,8 @@ int main(int argc, char *argv[])
 
 	/* Every file closed, every VM freed: the pool as at the start. */
 	wait_zeroer();
-	s1 = pool_nodes();
-	for (n = 0; n < GPOOL_MAX_NODES; n++) {
-		struct gpool_bytes a, b;
-
-		if (!(node_mask >> n & 1))
-			continue;
-		gpool_node_bytes(&s0[n], &a);
-		gpool_node_bytes(&s1[n], &b);
-		TEST_ASSERT(a.allocated == b.allocated && a.reserved == b.reserved &&
-			    a.free == b.free && a.total == b.total,
-			    "node %d bytes: allocated %llu -> %llu, reserved %llu -> %llu, "
-			    "free %llu -> %llu, total %llu -> %llu", n, a.allocated,
-			    b.allocated, a.reserved, b.reserved, a.free, b.free, a.total,
-			    b.total);
-	}
-	free(s0);
-	free(s1);
+	gpool_holdings(ctl, &after);
+	gpool_assert_holdings(&before, &after);
 	close(ctl);
 	return 0;
 }

@@ -268,17 +268,6 @@ static uint64_t lat_pages(void)
 
 /* ---- the pool: its nodes' counters, the zeroer ---- */
 
-static struct gpool_node_stats_args *pool_nodes(void)
-{
-	struct gpool_node_stats_args *s = calloc(GPOOL_MAX_NODES, sizeof(*s));
-	int r;
-
-	TEST_ASSERT(s, "calloc");
-	r = gpool_ctl_nodes(ctl, node_mask, s);
-	TEST_ASSERT(!r, "GPOOL_IOC_NODE_STATS: %s", strerror(-r));
-	return s;
-}
-
 /*
  * Wait (up to 2 min) until the zeroer is idle (gpool_util.h).  If it does
  * not get there once (zeroing stopped?), do not wait again.
@@ -755,9 +744,9 @@ static void usage(const char *prog, int code)
 
 int main(int argc, char *argv[])
 {
-	struct gpool_node_stats_args *s0, *s1;
+	struct gpool_holdings before, after;
 	struct gpool_info_args info;
-	int opt, n, r;
+	int opt, r;
 
 	while ((opt = getopt(argc, argv, "r:s:b:nh")) != -1) {
 		switch (opt) {
@@ -803,30 +792,15 @@ int main(int argc, char *argv[])
 	alloc_results();
 	/* Both snapshots with the zeroer idle: no unit in flight. */
 	wait_for_zeroer();
-	s0 = pool_nodes();
+	gpool_holdings(ctl, &before);
 	run();
 	tables();
 	results();
 
 	/* Every unit back: the pool as at the start. */
 	wait_for_zeroer();
-	s1 = pool_nodes();
-	for (n = 0; n < GPOOL_MAX_NODES; n++) {
-		struct gpool_bytes a, b;
-
-		if (!(node_mask >> n & 1))
-			continue;
-		gpool_node_bytes(&s0[n], &a);
-		gpool_node_bytes(&s1[n], &b);
-		TEST_ASSERT(a.allocated == b.allocated && a.reserved == b.reserved &&
-			    a.free == b.free,
-			    "node %d bytes: allocated %llu -> %llu, reserved %llu -> %llu, "
-			    "free %llu -> %llu",
-			    n, a.allocated, b.allocated, a.reserved, b.reserved,
-			    a.free, b.free);
-	}
-	free(s0);
-	free(s1);
+	gpool_holdings(ctl, &after);
+	gpool_assert_holdings(&before, &after);
 	close(ctl);
 	return 0;
 }

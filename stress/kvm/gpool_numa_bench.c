@@ -155,31 +155,6 @@ static uint64_t node_room(int nid, int size)
 	return r2m > 0 ? (uint64_t)r2m * (2 * MIB) : 0;
 }
 
-/* What the pool holds for files, and how many there are. */
-struct pool_snap {
-	uint64_t nr_pages, nr_files;
-	uint64_t held[GPOOL_MAX_NODES];	/* allocated + reserved units, by node */
-};
-
-static void pool_snap(struct pool_snap *ps)
-{
-	static struct gpool_node_stats_args st[GPOOL_MAX_NODES];
-	struct gpool_info_args info;
-	int nid, s, r;
-
-	memset(ps, 0, sizeof(*ps));
-	r = gpool_ctl_info(ctl, &info);
-	TEST_ASSERT(!r, "GPOOL_IOC_INFO: %s", strerror(-r));
-	r = gpool_ctl_nodes(ctl, info.node_mask, st);
-	TEST_ASSERT(!r, "GPOOL_IOC_NODE_STATS: %s", strerror(-r));
-	ps->nr_pages = info.nr_pages;
-	ps->nr_files = info.nr_files;
-	for (nid = 0; nid < GPOOL_MAX_NODES; nid++)
-		for (s = 0; s < GPOOL_NR_SIZES; s++)
-			ps->held[nid] += st[nid].size[s].allocated +
-					 st[nid].size[s].reserved;
-}
-
 /*
  * Compare where @total bytes lie (@bytes[i] on nodes[i], @elsewhere on
  * other nodes) with at most @allowed[i] bytes the policy lets nodes[i]
@@ -783,7 +758,7 @@ static void usage(const char *argv0)
 int main(int argc, char **argv)
 {
 	struct gpool_info_args info;
-	struct pool_snap before, after;
+	struct gpool_holdings before, after;
 	int opt, nid, nr = 0, i, r;
 
 	while ((opt = getopt(argc, argv, "g:p:r:h")) != -1) {
@@ -834,19 +809,14 @@ int main(int argc, char **argv)
 	       "move_pages() on pool mappings (pfn maps) reported as given; pinned "
 	       "times are %s\"}\n", file_size / GIB, pc_size / MIB, EMULATED);
 	printf("gpool_numa_bench: nodes %d and %d\n", nodes[0], nodes[1]);
-	pool_snap(&before);
+	gpool_holdings(ctl, &before);
 
 	placement();
 	move_pages_part();
 	pinned_part();
 
-	pool_snap(&after);
-	TEST_ASSERT_EQ(before.nr_pages, after.nr_pages);
-	TEST_ASSERT_EQ(before.nr_files, after.nr_files);
-	for (nid = 0; nid < GPOOL_MAX_NODES; nid++)
-		TEST_ASSERT(before.held[nid] == after.held[nid],
-			    "node %d: %lu units held at start, %lu at the end", nid,
-			    before.held[nid], after.held[nid]);
+	gpool_holdings(ctl, &after);
+	gpool_assert_holdings(&before, &after);
 	printf("\ngpool_numa_bench: the pool is as found\n");
 	close(ctl);
 	return 0;
