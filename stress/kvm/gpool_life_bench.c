@@ -640,6 +640,8 @@ static void *storm_thread(void *arg)
 			storm_convert(sv, run);
 			continue;
 		}
+		if (run->exit_reason != KVM_EXIT_IO)
+			gpool_trace_dump(200);
 		TEST_ASSERT_KVM_EXIT_REASON(sv->vcpu, KVM_EXIT_IO);
 		switch (get_ucall(sv->vcpu, &uc)) {
 		case UCALL_SYNC:
@@ -966,6 +968,9 @@ int main(int argc, char *argv[])
 
 	if (!part || !strcmp(part, "life"))
 		life_part(info.pool_flags & GPOOL_INFO_F_DEFAULT_BACKING);
+	/* A vCPU's bad exit in the storm prints KVM's last events. */
+	if ((!part || !strcmp(part, "storm")) && gpool_trace_start())
+		printf("# storm: KVM events traced, for a bad exit\n");
 	if (!part || !strcmp(part, "storm"))
 		storm_part();
 
