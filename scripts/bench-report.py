@@ -515,6 +515,47 @@ def section_table(sec):
     return out
 
 
+def section_markdown(sec):
+    """The section as GitHub tables (make bench's -m FILE), for docs/."""
+    res = sec["results"]
+    out = ["", "### %s: %s" % (sec["id"], sec["title"] or "(no title)"), ""]
+    if sec["note"]:
+        out += [sec["note"], ""]
+    if not res:
+        return out + ["(no results)"]
+
+    def key(r):
+        return (r["case"], r.get("cond", ""))
+    has_cond = any("cond" in r for r in res)
+    row_order, cell = [], {}
+    for r in res:
+        if key(r) not in cell:
+            row_order.append(key(r))
+            cell[key(r)] = {}
+        cell[key(r)][r["metric"]] = r
+    lead = ["case"] + (["cond"] if has_cond else [])
+    for rowset, metrics in metric_groups(res, key):
+        rows = [k for k in row_order if k in rowset]
+        heads = list(lead)
+        for m in metrics:
+            heads.append(m)
+            if any(m in cell[k] and "ratio" in cell[k][m] for k in rows):
+                heads.append("vs " + sec["baseline"])
+        out.append("| " + " | ".join(heads) + " |")
+        out.append("|" + "---|" * len(heads))
+        for k in rows:
+            line = list(k[:len(lead)])
+            for m in metrics:
+                r = cell[k].get(m)
+                line.append(fmt_cell(r) if r else "-")
+                if any(m in cell[j] and "ratio" in cell[j][m] for j in rows):
+                    line.append(fmt_ratio(r.get("ratio"), r.get("ratio_kind"))
+                                if r and "ratio" in r else "")
+            out.append("| " + " | ".join(line) + " |")
+        out.append("")
+    return out
+
+
 def fio_table(entries, sec):
     baseline = sec["baseline"] if sec else None
     out = ["", "== fio: %s" % (sec["title"] if sec and sec["title"] else
@@ -590,6 +631,8 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("log", nargs="?", default=DEFAULT_LOG, metavar="TAP_LOG")
     ap.add_argument("-o", "--output", default=DEFAULT_OUT, metavar="JSON")
+    ap.add_argument("-m", "--markdown", metavar="FILE",
+                    help="also write every section as GitHub tables, for docs/")
     args = ap.parse_args()
 
     try:
@@ -620,6 +663,14 @@ def main():
                         if fio_sec else None),
         "fio": fio,
     }
+
+    if args.markdown:
+        md = ["# make bench, %s" % doc["run_finished"], ""]
+        md += ["    " + l for l in header_lines(args.log, host, log.programs)]
+        for s in sections + ([fio_sec] if fio_sec and fio_sec["results"] else []):
+            md += section_markdown(s)
+        with open(args.markdown, "w") as f:
+            f.write("\n".join(md) + "\n")
 
     out = header_lines(args.log, host, log.programs)
     for s in sections:

@@ -474,20 +474,41 @@ static const char *fio_path;
 /* fio writing files on the tmpfs, unlinking them after each loop. */
 static void churn_fio(uint64_t share, uint64_t *rs)
 {
-	char dir[96], size[32];
-	int null = open("/dev/null", O_RDWR);
+	char dir[96], size[32], log[96];
+	int fd;
 
 	snprintf(dir, sizeof(dir), "--directory=%s/fio", churn_dir);
 	snprintf(size, sizeof(size), "--size=%lum", share / MIB ? share / MIB : 1);
-	if (null >= 0) {
-		dup2(null, 1);
-		dup2(null, 2);
+	/* Its output, for the report if it dies early (worker_log()). */
+	snprintf(log, sizeof(log), "%s/fio.log", churn_dir);
+	fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd >= 0) {
+		dup2(fd, 1);
+		dup2(fd, 2);
 	}
 	execl(fio_path, "fio", "--name=frag", dir, size, "--nrfiles=16",
 	      "--rw=randwrite", "--bs=16k", "--ioengine=psync",
 	      "--file_service_type=random", "--loops=1000000",
 	      "--unlink_each_loop=1", "--thread", (char *)NULL);
 	_exit(127);
+}
+
+/* The last lines a worker wrote to @name in the churn directory. */
+static void worker_log(const char *name)
+{
+	char path[128], line[256], last[8][256];
+	unsigned int n = 0, i;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", churn_dir, name);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		snprintf(last[n++ % 8], sizeof(last[0]), "%s", line);
+	fclose(f);
+	for (i = n < 8 ? 0 : n - 8; i < n; i++)
+		printf("#   %s: %s", name, last[i % 8]);
 }
 
 struct worker {
@@ -550,6 +571,8 @@ static void check_workers(void)
 			printf("# worker %s exited early: %s %d\n", w->name,
 			       WIFSIGNALED(st) ? "signal" : "status",
 			       WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+			if (i == W_FIO)
+				worker_log("fio.log");
 		}
 	}
 }
