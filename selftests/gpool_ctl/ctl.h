@@ -101,6 +101,27 @@ static int set_zeroing(int fd, __u64 enable)
 	return __gpool_ioctl(fd, GPOOL_IOC_SET_ZEROING, &a);
 }
 
+/*
+ * An on/off switch (@set: set_default_backing(), set_zeroing()) refuses
+ * every enable value but 0 and 1 with EINVAL, and changes nothing.
+ */
+#define EXPECT_SWITCH_REFUSES_BAD_ENABLE(e, set) do {			\
+	static const __u64 __bad[] = {					\
+		2, 3, 0x80000000, 0xffffffff, 1ULL << 32,		\
+		(1ULL << 32) | 1, 1ULL << 63, (1ULL << 63) | 1, ~0ULL,	\
+	};								\
+	struct gpool_info_args __info = {};				\
+	unsigned int __i;						\
+									\
+	for (__i = 0; __i < ARRAY_SIZE(__bad); __i++) {			\
+		EXPECT_EQ(-EINVAL, set((e)->fd, __bad[__i]))		\
+			TH_LOG("enable %#llx",				\
+			       (unsigned long long)__bad[__i]);		\
+	}								\
+	gpool_ioctl((e)->fd, GPOOL_IOC_INFO, &__info);			\
+	EXPECT_EQ((e)->start.info.pool_flags, __info.pool_flags);	\
+} while (0)
+
 /* LIST_FILES into @room entries at @buf; the count in *@nr; -errno. */
 static int list_files(int fd, struct gpool_file_info *buf, __u64 room,
 		      __u64 *nr)

@@ -116,20 +116,8 @@ static bool wait_clean(struct __test_metadata *_metadata, int fd, int nid)
 
 TEST_F(ctl, zeroing_bad_enable)
 {
-	static const __u64 bad[] = {
-		2, 3, 0x80000000, 0xffffffff, 1ULL << 32, (1ULL << 32) | 1,
-		1ULL << 63, (1ULL << 63) | 1, ~0ULL,
-	};
-	struct gpool_info_args info = {};
-	unsigned int i;
-
 	REQUIRE_ADMIN(&self->e);
-	for (i = 0; i < ARRAY_SIZE(bad); i++) {
-		EXPECT_EQ(-EINVAL, set_zeroing(self->e.fd, bad[i]))
-			TH_LOG("enable %#llx", (unsigned long long)bad[i]);
-	}
-	gpool_ioctl(self->e.fd, GPOOL_IOC_INFO, &info);
-	EXPECT_EQ(self->e.start.info.pool_flags, info.pool_flags);
+	EXPECT_SWITCH_REFUSES_BAD_ENABLE(&self->e, set_zeroing);
 }
 
 TEST_F(ctl, zeroing_off_clears_on_allocation)
