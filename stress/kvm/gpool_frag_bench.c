@@ -470,6 +470,8 @@ static void churn_sockets(uint64_t share, uint64_t *rs)
 }
 
 static const char *fio_path;
+/* stress/fio/guest-install.sh puts it there. */
+#define FIO_SHIM	"/usr/lib/gpool/gpool_fio_shim.so"
 
 /* fio writing files on the tmpfs, unlinking them after each loop. */
 static void churn_fio(uint64_t share, uint64_t *rs)
@@ -486,6 +488,13 @@ static void churn_fio(uint64_t share, uint64_t *rs)
 		dup2(fd, 1);
 		dup2(fd, 2);
 	}
+	/*
+	 * fio keeps its jobs' state in a System V segment, and the guest's
+	 * kernel has no SysV IPC: stress/fio's shim emulates shmget() with a
+	 * memfd (and does nothing else for files that are not /gpool/...).
+	 */
+	if (!access(FIO_SHIM, R_OK))
+		setenv("LD_PRELOAD", FIO_SHIM, 1);
 	execl(fio_path, "fio", "--name=frag", dir, size, "--nrfiles=16",
 	      "--rw=randwrite", "--bs=16k", "--ioengine=psync",
 	      "--file_service_type=random", "--loops=1000000",
