@@ -458,6 +458,21 @@ def metric_groups(results, keys):
     return groups
 
 
+def section_rows(res):
+    """A section's rows: the key of a result's row, the leading columns,
+    the rows in the order they first appear, and row -> metric -> result."""
+    def key(r):
+        return (r["case"], r.get("cond", ""))
+    row_order, cell = [], {}
+    for r in res:
+        if key(r) not in cell:
+            row_order.append(key(r))
+            cell[key(r)] = {}
+        cell[key(r)][r["metric"]] = r
+    lead = ["case"] + (["cond"] if any("cond" in r for r in res) else [])
+    return key, lead, row_order, cell
+
+
 def section_table(sec):
     res = sec["results"]
     out = ["", "== %s: %s" % (sec["id"], sec["title"] or "(no title)")]
@@ -469,18 +484,7 @@ def section_table(sec):
     if not res:
         out.append("  (no results)")
         return out
-    has_cond = any("cond" in r for r in res)
-
-    def key(r):
-        return (r["case"], r.get("cond", ""))
-    row_order = []
-    cell = {}
-    for r in res:
-        if key(r) not in cell:
-            row_order.append(key(r))
-            cell[key(r)] = {}
-        cell[key(r)][r["metric"]] = r
-    lead = ["case"] + (["cond"] if has_cond else [])
+    key, lead, row_order, cell = section_rows(res)
     lead_w = sum(max([len(k[i]) for k in row_order] + [len(lead[i])]) + 2
                  for i in range(len(lead)))
     for gi, (rowset, metrics) in enumerate(metric_groups(res, key)):
@@ -523,17 +527,7 @@ def section_markdown(sec):
         out += [sec["note"], ""]
     if not res:
         return out + ["(no results)"]
-
-    def key(r):
-        return (r["case"], r.get("cond", ""))
-    has_cond = any("cond" in r for r in res)
-    row_order, cell = [], {}
-    for r in res:
-        if key(r) not in cell:
-            row_order.append(key(r))
-            cell[key(r)] = {}
-        cell[key(r)][r["metric"]] = r
-    lead = ["case"] + (["cond"] if has_cond else [])
+    key, lead, row_order, cell = section_rows(res)
     for rowset, metrics in metric_groups(res, key):
         rows = [k for k in row_order if k in rowset]
         heads = list(lead)
