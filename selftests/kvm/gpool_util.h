@@ -109,7 +109,7 @@ static void (*gpool_bad_exit_hook)(struct kvm_vcpu *vcpu);
  * before it what the guest did last).  On kernels with tracepoints (the
  * debug kernel), gpool_trace_start() records kvm_exit, kvm_entry,
  * kvm_page_fault and the injections in the ring buffer, and
- * gpool_trace_dump() stops it and prints the buffer's last @lines lines.
+ * gpool_trace_dump() stops it and prints the buffer's last @lines events.
  * Both do nothing where there is no tracefs.
  */
 #define GPOOL_TRACEFS	"/sys/kernel/debug/tracing"
@@ -149,36 +149,60 @@ static inline bool gpool_trace_start(void)
 	return gpool_trace_write("tracing_on", "1");
 }
 
-static inline void gpool_trace_dump(unsigned int lines)
+/*
+ * Print the last @lines lines of file @path (those that start with '#'
+ * left out if @skip_comments), each after "# @what: ".  Returns how many
+ * lines the file had, or -1 if it cannot be read.
+ */
+static inline int gpool_print_tail(const char *path, unsigned int lines,
+				   const char *what, bool skip_comments)
 {
-	char line[512], **ring;
+	char line[512], **ring = calloc(lines, sizeof(char *));
 	unsigned int n = 0, i;
-	FILE *f;
+	FILE *f = fopen(path, "r");
 
-	if (!gpool_trace_write("tracing_on", "0"))
-		return;
-	f = fopen(GPOOL_TRACEFS "/trace", "r");
-	ring = calloc(lines, sizeof(*ring));
 	if (!f || !ring) {
 		if (f)
 			fclose(f);
 		free(ring);
-		return;
+		return -1;
 	}
 	while (fgets(line, sizeof(line), f)) {
-		if (line[0] == '#')
+		if (skip_comments && line[0] == '#')
 			continue;
 		free(ring[n % lines]);
 		ring[n++ % lines] = strdup(line);
 	}
 	fclose(f);
-	printf("# trace: the last %u of %u KVM events\n", n < lines ? n : lines, n);
 	for (i = n < lines ? 0 : n - lines; i < n; i++) {
-		printf("# trace: %s", ring[i % lines] ? ring[i % lines] : "?\n");
+		printf("# %s: %s", what, ring[i % lines] ? ring[i % lines] : "?\n");
 		free(ring[i % lines]);
 	}
 	free(ring);
 	fflush(stdout);
+	return n;
+}
+
+static inline void gpool_trace_dump(unsigned int lines)
+{
+	if (!gpool_trace_write("tracing_on", "0"))
+		return;
+	printf("# trace: the last %u KVM events (or all there are)\n", lines);
+	gpool_print_tail(GPOOL_TRACEFS "/trace", lines, "trace", true);
+}
+
+/*
+ * A vCPU's exit that should have been a ucall (an I/O exit): anything else
+ * is reported (gpool_bad_exit_hook, KVM's last events) and fails the test.
+ */
+static inline void gpool_assert_ucall_exit(struct kvm_vcpu *vcpu)
+{
+	if (vcpu->run->exit_reason != KVM_EXIT_IO) {
+		if (gpool_bad_exit_hook)
+			gpool_bad_exit_hook(vcpu);
+		gpool_trace_dump(200);
+	}
+	TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_IO);
 }
 
 /*
@@ -196,12 +220,7 @@ static inline void *gpool_vcpu_thread(void *arg)
 
 	for (;;) {
 		vcpu_run(vcpu);
-		if (vcpu->run->exit_reason != KVM_EXIT_IO) {
-			if (gpool_bad_exit_hook)
-				gpool_bad_exit_hook(vcpu);
-			gpool_trace_dump(120);
-		}
-		TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_IO);
+		gpool_assert_ucall_exit(vcpu);
 		switch (get_ucall(vcpu, &uc)) {
 		case UCALL_SYNC:
 			continue;

@@ -481,7 +481,7 @@ static void churn_fio(uint64_t share, uint64_t *rs)
 
 	snprintf(dir, sizeof(dir), "--directory=%s/fio", churn_dir);
 	snprintf(size, sizeof(size), "--size=%lum", share / MIB ? share / MIB : 1);
-	/* Its output, for the report if it dies early (worker_log()). */
+	/* Its output, for the report if it dies early (gpool_print_tail()). */
 	snprintf(log, sizeof(log), "%s/fio.log", churn_dir);
 	fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	if (fd >= 0) {
@@ -500,24 +500,6 @@ static void churn_fio(uint64_t share, uint64_t *rs)
 	      "--file_service_type=random", "--loops=1000000",
 	      "--unlink_each_loop=1", "--thread", (char *)NULL);
 	_exit(127);
-}
-
-/* The last lines a worker wrote to @name in the churn directory. */
-static void worker_log(const char *name)
-{
-	char path[128], line[256], last[8][256];
-	unsigned int n = 0, i;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", churn_dir, name);
-	f = fopen(path, "r");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f))
-		snprintf(last[n++ % 8], sizeof(last[0]), "%s", line);
-	fclose(f);
-	for (i = n < 8 ? 0 : n - 8; i < n; i++)
-		printf("#   %s: %s", name, last[i % 8]);
 }
 
 struct worker {
@@ -580,8 +562,12 @@ static void check_workers(void)
 			printf("# worker %s exited early: %s %d\n", w->name,
 			       WIFSIGNALED(st) ? "signal" : "status",
 			       WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
-			if (i == W_FIO)
-				worker_log("fio.log");
+			if (i == W_FIO) {
+				char log[128];
+
+				snprintf(log, sizeof(log), "%s/fio.log", churn_dir);
+				gpool_print_tail(log, 8, "  fio.log", false);
+			}
 		}
 	}
 }

@@ -640,9 +640,7 @@ static void *storm_thread(void *arg)
 			storm_convert(sv, run);
 			continue;
 		}
-		if (run->exit_reason != KVM_EXIT_IO)
-			gpool_trace_dump(200);
-		TEST_ASSERT_KVM_EXIT_REASON(sv->vcpu, KVM_EXIT_IO);
+		gpool_assert_ucall_exit(sv->vcpu);
 		switch (get_ucall(sv->vcpu, &uc)) {
 		case UCALL_SYNC:
 			if (uc.args[1] == SYNC_STOPPED)
@@ -968,11 +966,12 @@ int main(int argc, char *argv[])
 
 	if (!part || !strcmp(part, "life"))
 		life_part(info.pool_flags & GPOOL_INFO_F_DEFAULT_BACKING);
-	/* A vCPU's bad exit in the storm prints KVM's last events. */
-	if ((!part || !strcmp(part, "storm")) && gpool_trace_start())
-		printf("# storm: KVM events traced, for a bad exit\n");
-	if (!part || !strcmp(part, "storm"))
+	if (!part || !strcmp(part, "storm")) {
+		/* A vCPU's bad exit in the storm prints KVM's last events. */
+		if (gpool_trace_start())
+			printf("# storm: KVM events traced, for a bad exit\n");
 		storm_part();
+	}
 
 	/* Every file closed, every VM freed: the pool as at the start. */
 	wait_zeroer();
