@@ -568,6 +568,27 @@ def parse_tap(tap, res):
     return done
 
 
+EMULATOR_RERUN = re.compile(r"^[# ]*emulator: (\S+): a vCPU triple-faulted "
+                            r"\(KVM_EXIT_SHUTDOWN\); the case runs again")
+
+
+def emulator_reruns(tap):
+    """The (test, case) pairs that ran again after a triple fault of the
+    emulator (gpool_case_verdict() in selftests/kvm/gpool_util.h).  They
+    are not failures: a second one in the same case fails it, as does
+    anything its first run's oracles found.  They are listed, so that a
+    run shows how often it happens."""
+    current, found = None, []
+    for line in tap:
+        if line.startswith("# selftest: "):
+            current = line[len("# selftest: "):].strip()
+            continue
+        m = EMULATOR_RERUN.match(line)
+        if m and current:
+            found.append((current, m.group(1)))
+    return found
+
+
 # The cases that must print a JSON document of this kind for the judge.
 JSON_CASES = {
     ("gpool:poolctl_cli_test.sh",
@@ -919,6 +940,10 @@ def check_boots(args, manifest, boots, res, notes):
         tap = read_lines(os.path.join(outdir, "tap.log"))
         local = judge_boot(boot, kernel, console, tap, manifest, args.only, rc)
         judged[boot.name] = local
+        for test, case in emulator_reruns(tap):
+            notes.append("[%s] %s/%s ran again: a vCPU triple-faulted in it "
+                         "(the emulator's KVM_EXIT_SHUTDOWN; docs/testing.md, "
+                         "\"The emulator\")" % (boot.name, test, case))
         with open(os.path.join(outdir, "results.tap"), "w") as f:
             f.write(local.tap())
         print("run-guest: [%s, %s kernel] %d passed, %d failed, %d skipped%s; "

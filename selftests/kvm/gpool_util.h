@@ -206,6 +206,52 @@ static inline void gpool_assert_ucall_exit(struct kvm_vcpu *vcpu)
 }
 
 /*
+ * The emulator's triple faults (docs/testing.md, "The emulator").  Under
+ * QEMU's emulated nested SVM a guest now and then exits with
+ * KVM_EXIT_SHUTDOWN, on plain 6.12 memory as on the pool's, with its
+ * descriptor tables, page tables and stacks (ordinary memory, which no
+ * test punches) intact.  A program whose cases do not test that (the
+ * race tests: their oracles are KVM's counters and the values the vCPUs
+ * and host threads read) sets gpool_shutdown_rerun: a vCPU thread that
+ * sees the exit then reports it (gpool_bad_exit_hook, KVM's last events,
+ * an "# emulator:" line that scripts/run-guest.py counts) and ends
+ * instead of failing the program, and gpool_case_verdict() has the case
+ * run once more.  A second triple fault in the same case fails it; so
+ * does anything the first run's oracles saw, since its findings count.
+ */
+static bool gpool_shutdown_rerun;
+static unsigned int gpool_shutdowns;
+
+static inline unsigned int gpool_shutdown_count(void)
+{
+	return __atomic_load_n(&gpool_shutdowns, __ATOMIC_SEQ_CST);
+}
+
+enum gpool_verdict { GPOOL_CASE_DONE, GPOOL_CASE_AGAIN, GPOOL_CASE_FAILED };
+
+/*
+ * After a run of case @name, started when gpool_shutdown_count() was
+ * @start: done (no vCPU triple-faulted), again (the first time one did;
+ * tracing is restarted), or failed (it happened in the rerun as well).
+ */
+static inline enum gpool_verdict gpool_case_verdict(const char *name,
+						    unsigned int start,
+						    unsigned int *runs)
+{
+	if (gpool_shutdown_count() == start)
+		return GPOOL_CASE_DONE;
+	if ((*runs)++) {
+		ksft_print_msg("emulator: %s: a vCPU triple-faulted in the rerun too; the case fails\n",
+			       name);
+		return GPOOL_CASE_FAILED;
+	}
+	ksft_print_msg("emulator: %s: a vCPU triple-faulted (KVM_EXIT_SHUTDOWN); the case runs again\n",
+		       name);
+	gpool_trace_start();
+	return GPOOL_CASE_AGAIN;
+}
+
+/*
  * Run a vCPU whose guest reports GUEST_SYNC now and then and GUEST_DONE at
  * the end, as the threads of gpool_race_test and gpool_soak do: back into
  * the guest after every sync, until done; a guest assert fails the test.
@@ -220,6 +266,16 @@ static inline void *gpool_vcpu_thread(void *arg)
 
 	for (;;) {
 		vcpu_run(vcpu);
+		if (gpool_shutdown_rerun &&
+		    vcpu->run->exit_reason == KVM_EXIT_SHUTDOWN) {
+			if (gpool_bad_exit_hook)
+				gpool_bad_exit_hook(vcpu);
+			gpool_trace_dump(200);
+			ksft_print_msg("emulator: vCPU %u exited with KVM_EXIT_SHUTDOWN\n",
+				       vcpu->id);
+			__atomic_add_fetch(&gpool_shutdowns, 1, __ATOMIC_SEQ_CST);
+			return NULL;
+		}
 		gpool_assert_ucall_exit(vcpu);
 		switch (get_ucall(vcpu, &uc)) {
 		case UCALL_SYNC:
