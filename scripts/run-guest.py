@@ -574,7 +574,7 @@ EMULATOR_RERUN = re.compile(r"^[# ]*emulator: (\S+): a vCPU triple-faulted "
 
 def emulator_reruns(tap):
     """The (test, case) pairs that ran again after a triple fault of the
-    emulator (gpool_case_verdict() in selftests/kvm/gpool_util.h).  They
+    emulator (gpool_run_case() in selftests/kvm/gpool_util.h).  They
     are not failures: a second one in the same case fails it, as does
     anything its first run's oracles found.  They are listed, so that a
     run shows how often it happens."""

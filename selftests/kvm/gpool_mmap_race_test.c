@@ -52,7 +52,7 @@
  * (default 30), whichever comes first, and fails unless at least half of
  * them found their region mapped huge (so that they had a huge mapping to
  * break).  A case in which a vCPU triple-faults (the emulator's
- * KVM_EXIT_SHUTDOWN: see gpool_case_verdict()) runs once more, and fails
+ * KVM_EXIT_SHUTDOWN: see gpool_run_case()) runs once more, and fails
  * if it happens again or if its first run saw a stale mapping.
  */
 #include <fcntl.h>
@@ -399,6 +399,19 @@ static uint64_t test_race(int nid, int mode, const char *name)
 	return stale + host_bad;
 }
 
+struct race_case {
+	const char *name;
+	int mode;
+};
+
+/* One case of main(), for gpool_run_case(). */
+static uint64_t run_case(int nid, const void *arg)
+{
+	const struct race_case *c = arg;
+
+	return test_race(nid, c->mode, c->name);
+}
+
 static uint64_t pool_allocated(int nid)
 {
 	return pool_stat(nid, GPOOL_SIZE_1G, "allocated") +
@@ -408,10 +421,7 @@ static uint64_t pool_allocated(int nid)
 
 int main(int argc, char *argv[])
 {
-	static const struct {
-		const char *name;
-		int mode;
-	} cases[] = {
+	static const struct race_case cases[] = {
 		{ "host_1g", HOST_ONLY },
 		{ "gmem_only_1g", GMEM_ONLY },
 		{ "plain_slot_1g", PLAIN_SLOT },
@@ -450,19 +460,8 @@ int main(int argc, char *argv[])
 	ksft_set_plan(ARRAY_SIZE(cases));
 	before = pool_allocated(nid);
 
-	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		unsigned int runs = 0, start;
-		enum gpool_verdict v;
-		uint64_t stale = 0;
-
-		do {
-			start = gpool_shutdown_count();
-			stale += test_race(nid, cases[i].mode, cases[i].name);
-			v = gpool_case_verdict(cases[i].name, start, &runs);
-		} while (v == GPOOL_CASE_AGAIN);
-		ksft_test_result(!stale && v == GPOOL_CASE_DONE, "%s\n",
-				 cases[i].name);
-	}
+	for (i = 0; i < ARRAY_SIZE(cases); i++)
+		gpool_run_case(cases[i].name, run_case, nid, &cases[i]);
 
 	TEST_ASSERT_EQ(before, pool_allocated(nid));
 	close(ctl_fd);

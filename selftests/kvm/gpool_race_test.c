@@ -32,7 +32,7 @@
  * time limit (-t seconds per case, default 60), whichever comes first, and
  * prints how many punches it made and how many stale mappings it saw.
  * A case in which a vCPU triple-faults (the emulator's KVM_EXIT_SHUTDOWN,
- * not an oracle of this test: see gpool_case_verdict()) runs once more,
+ * not an oracle of this test: see gpool_run_case()) runs once more,
  * and fails if it happens again or if its first run saw a stale mapping.
  */
 #include <fcntl.h>
@@ -108,13 +108,14 @@ struct test_vm {
 	void *map;		/* mmap of twice the size, for alignment */
 };
 
-/* A VM whose memslot DATA_SLOT is a pool-backed file of @size, private. */
 /*
  * -x N: the first N VMs created have vCPU 0 triple-fault at once, to
- * show that a case runs again after one (gpool_case_verdict()) and fails
+ * show that a case runs again after one (gpool_run_case()) and fails
  * after two; run by hand (docs/testing.md, "The emulator").
  */
 static unsigned int crash_runs;
+
+/* A VM whose memslot DATA_SLOT is a pool-backed file of @size, private. */
 
 static void test_vm_create(struct test_vm *t, int nid, unsigned int shift,
 			   uint64_t size, uint64_t sig)
@@ -278,6 +279,25 @@ static void test_foreign(int nid)
 	ksft_print_msg("foreign: %lu page trades between two VMs\n", n);
 }
 
+struct race_case {
+	const char *name, *stat;	/* stat NULL: foreign */
+	unsigned int shift;
+	uint64_t size;
+	bool convert;
+};
+
+/* One case of main(), for gpool_run_case(): the stale mappings seen. */
+static uint64_t run_case(int nid, const void *arg)
+{
+	const struct race_case *c = arg;
+
+	if (!c->stat) {
+		test_foreign(nid);
+		return 0;
+	}
+	return test_stale(nid, c->shift, c->size, c->stat, c->name, c->convert);
+}
+
 static uint64_t pool_allocated(int nid)
 {
 	return pool_stat(nid, GPOOL_SIZE_1G, "allocated") +
@@ -294,18 +314,13 @@ static uint64_t pool_allocated(int nid)
  */
 int main(int argc, char *argv[])
 {
-	static const struct {
-		const char *name, *stat;	/* stat NULL: foreign */
-		unsigned int shift;
-		uint64_t size;
-		bool convert;
-	} cases[] = {
+	static const struct race_case cases[] = {
 		{ "stale_1g", "pages_1g", GPOOL_FOLIO_SHIFT_1G, 1ULL << 30, false },
 		{ "stale_2m", "pages_2m", GPOOL_FOLIO_SHIFT_2M, 2ULL << 20, false },
 		{ "stale_attr", "pages_1g", GPOOL_FOLIO_SHIFT_1G, 1ULL << 30, true },
 		{ "foreign" },
 	};
-	uint64_t before, stale;
+	uint64_t before;
 	int opt, nid;
 	size_t i;
 
@@ -339,24 +354,8 @@ int main(int argc, char *argv[])
 	ksft_set_plan(4);
 	before = pool_allocated(nid);
 
-	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		unsigned int runs = 0, start;
-		enum gpool_verdict v;
-
-		stale = 0;
-		do {
-			start = gpool_shutdown_count();
-			if (cases[i].stat)
-				stale += test_stale(nid, cases[i].shift,
-						    cases[i].size, cases[i].stat,
-						    cases[i].name, cases[i].convert);
-			else
-				test_foreign(nid);
-			v = gpool_case_verdict(cases[i].name, start, &runs);
-		} while (v == GPOOL_CASE_AGAIN);
-		ksft_test_result(!stale && v == GPOOL_CASE_DONE, "%s\n",
-				 cases[i].name);
-	}
+	for (i = 0; i < ARRAY_SIZE(cases); i++)
+		gpool_run_case(cases[i].name, run_case, nid, &cases[i]);
 
 	TEST_ASSERT_EQ(before, pool_allocated(nid));
 	ksft_finished();

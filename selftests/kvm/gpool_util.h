@@ -195,13 +195,17 @@ static inline void gpool_trace_dump(unsigned int lines)
  * A vCPU's exit that should have been a ucall (an I/O exit): anything else
  * is reported (gpool_bad_exit_hook, KVM's last events) and fails the test.
  */
+static inline void gpool_report_bad_exit(struct kvm_vcpu *vcpu)
+{
+	if (gpool_bad_exit_hook)
+		gpool_bad_exit_hook(vcpu);
+	gpool_trace_dump(200);
+}
+
 static inline void gpool_assert_ucall_exit(struct kvm_vcpu *vcpu)
 {
-	if (vcpu->run->exit_reason != KVM_EXIT_IO) {
-		if (gpool_bad_exit_hook)
-			gpool_bad_exit_hook(vcpu);
-		gpool_trace_dump(200);
-	}
+	if (vcpu->run->exit_reason != KVM_EXIT_IO)
+		gpool_report_bad_exit(vcpu);
 	TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_IO);
 }
 
@@ -215,7 +219,7 @@ static inline void gpool_assert_ucall_exit(struct kvm_vcpu *vcpu)
  * and host threads read) sets gpool_shutdown_rerun: a vCPU thread that
  * sees the exit then reports it (gpool_bad_exit_hook, KVM's last events,
  * an "# emulator:" line that scripts/run-guest.py counts) and ends
- * instead of failing the program, and gpool_case_verdict() has the case
+ * instead of failing the program, and gpool_run_case() has the case
  * run once more.  A second triple fault in the same case fails it; so
  * does anything the first run's oracles saw, since its findings count.
  */
@@ -227,28 +231,35 @@ static inline unsigned int gpool_shutdown_count(void)
 	return __atomic_load_n(&gpool_shutdowns, __ATOMIC_SEQ_CST);
 }
 
-enum gpool_verdict { GPOOL_CASE_DONE, GPOOL_CASE_AGAIN, GPOOL_CASE_FAILED };
-
 /*
- * After a run of case @name, started when gpool_shutdown_count() was
- * @start: done (no vCPU triple-faulted), again (the first time one did;
- * tracing is restarted), or failed (it happened in the rerun as well).
+ * Run case @name, @run(@nid, @arg) returning what its oracles found, and
+ * report it: it passes if they found nothing and no vCPU triple-faulted.
+ * After the first triple fault the case runs again (tracing restarted),
+ * what both runs found counts, and a second one fails it.
  */
-static inline enum gpool_verdict gpool_case_verdict(const char *name,
-						    unsigned int start,
-						    unsigned int *runs)
+static inline void gpool_run_case(const char *name,
+				  uint64_t (*run)(int nid, const void *arg),
+				  int nid, const void *arg)
 {
-	if (gpool_shutdown_count() == start)
-		return GPOOL_CASE_DONE;
-	if ((*runs)++) {
-		ksft_print_msg("emulator: %s: a vCPU triple-faulted in the rerun too; the case fails\n",
+	uint64_t found = 0;
+	unsigned int start;
+	int runs;
+
+	for (runs = 0;; runs++) {
+		start = gpool_shutdown_count();
+		found += run(nid, arg);
+		if (gpool_shutdown_count() == start)
+			break;
+		if (runs) {
+			ksft_print_msg("emulator: %s: a vCPU triple-faulted in the rerun too; the case fails\n",
+				       name);
+			break;
+		}
+		ksft_print_msg("emulator: %s: a vCPU triple-faulted (KVM_EXIT_SHUTDOWN); the case runs again\n",
 			       name);
-		return GPOOL_CASE_FAILED;
+		gpool_trace_start();
 	}
-	ksft_print_msg("emulator: %s: a vCPU triple-faulted (KVM_EXIT_SHUTDOWN); the case runs again\n",
-		       name);
-	gpool_trace_start();
-	return GPOOL_CASE_AGAIN;
+	ksft_test_result(!found && gpool_shutdown_count() == start, "%s\n", name);
 }
 
 /*
@@ -268,9 +279,7 @@ static inline void *gpool_vcpu_thread(void *arg)
 		vcpu_run(vcpu);
 		if (gpool_shutdown_rerun &&
 		    vcpu->run->exit_reason == KVM_EXIT_SHUTDOWN) {
-			if (gpool_bad_exit_hook)
-				gpool_bad_exit_hook(vcpu);
-			gpool_trace_dump(200);
+			gpool_report_bad_exit(vcpu);
 			ksft_print_msg("emulator: vCPU %u exited with KVM_EXIT_SHUTDOWN\n",
 				       vcpu->id);
 			__atomic_add_fetch(&gpool_shutdowns, 1, __ATOMIC_SEQ_CST);
