@@ -45,8 +45,15 @@ run_one() {
 	echo "gpool-runner: begin $name" > /dev/kmsg
 	dmesg -c > /dev/null
 	start=$(date +%s)
+	# A test whose output stops for 3 minutes (a freeze the runner will
+	# kill at its limit) gets a stall report in its TAP stream.
+	: > /tmp/test.out
+	gpool-stall-watch /tmp/test.out 180 $out &
+	watch=$!
 	{ timeout -s KILL "$limit" "$@" 2>&1; echo $? > /tmp/rc; } |
-		sed 's/^/# /' > $out
+		tee /tmp/test.out | sed 's/^/# /' > $out
+	kill $watch 2>/dev/null
+	wait $watch 2>/dev/null
 	rc=$(cat /tmp/rc)
 	secs=$(($(date +%s) - start))
 	echo "gpool-runner: end $name rc=$rc" > /dev/kmsg

@@ -366,15 +366,15 @@ static uint64_t test_race(int nid, int mode, const char *name)
 	}
 	stop_host = true;
 	for (i = 0; i < NR_RACERS; i++)
-		pthread_join(host[i], NULL);
+		gpool_join(vm, host[i], "host thread", i, GPOOL_STOP_SECONDS);
 	if (mode == CONVERT_PUNCH)
-		pthread_join(puncher, NULL);
+		gpool_join(vm, puncher, "punch thread", 0, GPOOL_STOP_SECONDS);
 	if (mode != HOST_ONLY) {
 		uint64_t one = 1;
 
 		memcpy(addr_gva2hva(vm, (vm_vaddr_t)&args.stop), &one, sizeof(one));
 		for (i = 0; i < NR_RACERS; i++)
-			pthread_join(vthr[i], NULL);
+			gpool_join(vm, vthr[i], "vCPU", i, GPOOL_STOP_SECONDS);
 	}
 	kvm_vm_free(vm);
 	munmap((void *)map, SIZE);

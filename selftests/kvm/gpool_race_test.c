@@ -68,6 +68,7 @@ struct guest_args {
 	uint64_t touch[NR_VCPUS][NR_TOUCH];
 	uint64_t stop;
 	uint64_t crash;		/* -x: vCPU 0 triple-faults at once */
+	uint64_t hang;		/* -s: vCPU 0 does not stop */
 };
 static struct guest_args args;
 
@@ -82,7 +83,7 @@ static void guest_code(uint64_t id)
 
 		asm volatile("lidt %0; ud2" : : "m"(none));
 	}
-	for (pass = 1; !a->stop; pass++) {
+	for (pass = 1; !a->stop || (a->hang && !id); pass++) {
 		/* Exit now and then: see gpool_vcpu_thread(). */
 		if (!(pass % 256))
 			GUEST_SYNC(pass);
@@ -114,6 +115,12 @@ struct test_vm {
  * after two; run by hand (docs/testing.md, "The emulator").
  */
 static unsigned int crash_runs;
+
+/*
+ * -s: vCPU 0 of the first VM keeps running when told to stop, to show
+ * the stall report and the failure of gpool_join() by hand.
+ */
+static bool hang_once;
 
 /* A VM whose memslot DATA_SLOT is a pool-backed file of @size, private. */
 
@@ -163,6 +170,8 @@ static void test_vm_create(struct test_vm *t, int nid, unsigned int shift,
 		crash_runs--;
 		args.crash = 1;
 	}
+	args.hang = hang_once;
+	hang_once = false;
 	for (i = 0; i < NR_VCPUS; i++) {
 		for (k = 0; k < NR_TOUCH; k++)
 			args.touch[i][k] = DATA_GPA + k * (size / NR_TOUCH) +
@@ -189,7 +198,7 @@ static void test_vm_stop(struct test_vm *t)
 	/* Only the stop word: the rest of the guest's copy is the VM's own. */
 	memcpy(addr_gva2hva(t->vm, (vm_vaddr_t)&args.stop), &one, sizeof(one));
 	for (i = 0; i < NR_VCPUS; i++)
-		pthread_join(t->thread[i], NULL);
+		gpool_join(t->vm, t->thread[i], "vCPU", i, GPOOL_STOP_SECONDS);
 	kvm_vm_free(t->vm);
 	close(t->gmem_fd);
 	munmap(t->map, 2 * t->size);
@@ -324,7 +333,7 @@ int main(int argc, char *argv[])
 	int opt, nid;
 	size_t i;
 
-	while ((opt = getopt(argc, argv, "i:t:x:")) != -1) {
+	while ((opt = getopt(argc, argv, "i:st:x:")) != -1) {
 		switch (opt) {
 		case 'i':
 			iterations = strtoull(optarg, NULL, 0);
@@ -332,11 +341,14 @@ int main(int argc, char *argv[])
 		case 't':
 			time_limit = atoi(optarg);
 			break;
+		case 's':
+			hang_once = true;
+			break;
 		case 'x':
 			crash_runs = atoi(optarg);
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-i punches] [-t seconds] [-x triple faults]\n",
+			fprintf(stderr, "usage: %s [-i punches] [-s] [-t seconds] [-x triple faults]\n",
 				argv[0]);
 			exit(KSFT_FAIL);
 		}

@@ -8,8 +8,10 @@
 #ifndef SELFTEST_KVM_GPOOL_UTIL_H
 #define SELFTEST_KVM_GPOOL_UTIL_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -297,6 +299,129 @@ static inline void *gpool_vcpu_thread(void *arg)
 			TEST_FAIL("unexpected ucall %lu", uc.cmd);
 		}
 	}
+}
+
+/*
+ * A vCPU thread that does not stop (docs/testing.md, "The emulator": the
+ * freeze).  gpool_join_vcpu() waits for it a bounded time; if it has not
+ * returned by then, gpool_report_stall() says what the program's threads
+ * and the VM are doing, so that the report tells a vCPU that exits in a
+ * loop (faults KVM retries forever: pf_taken climbing alone; a mapping KVM
+ * finds present: pf_spurious with it) from one that never exits or
+ * sleeps in the kernel, and the test fails rather than hang until the
+ * runner kills it.
+ */
+/* How long a thread told to stop may take, even on the debug kernel. */
+#define GPOOL_STOP_SECONDS	120
+
+static const char *const gpool_kvm_stat_names[] = {
+	"exits", "pf_taken", "pf_fixed", "pf_spurious", "pf_emulate",
+	"pf_mmio_spte_created", "pf_guest", "io_exits", "mmio_exits",
+	"irq_exits", "signal_exits", "halt_exits", "insn_emulation",
+	"insn_emulation_fail", "nmi_injections", "irq_injections",
+	"hypercalls", "request_irq_exits",
+};
+
+#define GPOOL_NR_KVM_STATS \
+	(sizeof(gpool_kvm_stat_names) / sizeof(gpool_kvm_stat_names[0]))
+
+/*
+ * One counter of KVM's debugfs statistics for @vm (summed over its
+ * vCPUs); -1 where there is none (no debugfs).
+ */
+static inline long long gpool_kvm_debugfs_stat(struct kvm_vm *vm,
+					       const char *name)
+{
+	char path[128];
+	long long val = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/kvm/%d-%d/%s",
+		 getpid(), vm->fd, name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lld", &val) != 1)
+		val = -1;
+	fclose(f);
+	return val;
+}
+
+/* The first line of /proc/self/task/@tid/@file, without its newline. */
+static inline void gpool_task_line(const char *tid, const char *file,
+				   char *buf, int len)
+{
+	char path[300];
+	FILE *f;
+
+	buf[0] = 0;
+	snprintf(path, sizeof(path), "/proc/self/task/%s/%s", tid, file);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	if (!fgets(buf, len, f))
+		buf[0] = 0;
+	fclose(f);
+	buf[strcspn(buf, "\n")] = 0;
+}
+
+/*
+ * "# stall:" lines: every thread of the program (its state, wait channel
+ * and CPU time), then each of @vm's KVM counters 2 s apart, as @tag.
+ */
+static inline void gpool_report_stall(struct kvm_vm *vm, const char *tag)
+{
+	long long before[GPOOL_NR_KVM_STATS];
+	struct dirent *d;
+	unsigned int i;
+	DIR *dir;
+
+	for (i = 0; i < GPOOL_NR_KVM_STATS; i++)
+		before[i] = gpool_kvm_debugfs_stat(vm, gpool_kvm_stat_names[i]);
+	dir = opendir("/proc/self/task");
+	while (dir && (d = readdir(dir))) {
+		char stat[512], wchan[64];
+
+		if (d->d_name[0] == '.')
+			continue;
+		gpool_task_line(d->d_name, "stat", stat, sizeof(stat));
+		gpool_task_line(d->d_name, "wchan", wchan, sizeof(wchan));
+		printf("# stall: task %s: %.60s wchan %s\n", d->d_name,
+		       strchr(stat, ')') ? strchr(stat, ')') + 2 : stat, wchan);
+	}
+	if (dir)
+		closedir(dir);
+	sleep(2);
+	for (i = 0; i < GPOOL_NR_KVM_STATS; i++)
+		printf("# stall: %s %s %lld -> %lld\n", tag,
+		       gpool_kvm_stat_names[i], before[i],
+		       gpool_kvm_debugfs_stat(vm, gpool_kvm_stat_names[i]));
+	fflush(stdout);
+}
+
+/*
+ * Join @thread (@kind @id: a vCPU, or a host thread racing @vm's
+ * vCPUs), which was told to stop, within @seconds.  If it does not
+ * return, report the stall (with KVM's last events, if tracing) and fail
+ * the test.
+ */
+static inline void gpool_join(struct kvm_vm *vm, pthread_t thread,
+			      const char *kind, unsigned int id, int seconds)
+{
+	struct timespec ts;
+	char tag[32];
+	int ret;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += seconds;
+	ret = pthread_timedjoin_np(thread, NULL, &ts);
+	if (!ret)
+		return;
+	snprintf(tag, sizeof(tag), "vm%d", vm->fd);
+	gpool_report_stall(vm, tag);
+	gpool_trace_dump(200);
+	TEST_FAIL("%s %u did not stop in %d s: %s", kind, id, seconds,
+		  strerror(ret));
 }
 
 /* ---- guest_memfds of the tests: create, find, map, punch, fault ---- */

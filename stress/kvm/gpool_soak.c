@@ -665,15 +665,6 @@ static long long vmstat(const char *name)
 /* Pages the host kernel migrated before the soak started. */
 static long long start_migrated;
 
-/* The KVM counters a stall or an unexpected exit reports. */
-static const char *const kvm_stat_names[] = {
-	"exits", "pf_taken", "pf_fixed", "pf_spurious", "pf_emulate",
-	"pf_mmio_spte_created", "pf_guest", "io_exits", "mmio_exits",
-	"irq_exits", "signal_exits", "halt_exits", "insn_emulation",
-	"insn_emulation_fail", "nmi_injections", "irq_injections",
-	"hypercalls", "request_irq_exits",
-};
-
 /* How many pages the host kernel migrated since the soak started. */
 static void print_migrated(const char *tag)
 {
@@ -682,76 +673,22 @@ static void print_migrated(const char *tag)
 	       __atomic_load_n(&nr_migrated, __ATOMIC_RELAXED));
 }
 
-/* One counter of KVM's debugfs statistics for @v's VM (summed over vCPUs). */
-static long long kvm_debugfs_stat(struct soak_vm *v, const char *name)
-{
-	char path[128];
-	long long val = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/kernel/debug/kvm/%d-%d/%s",
-		 getpid(), v->vm->fd, name);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%lld", &val) != 1)
-		val = -1;
-	fclose(f);
-	return val;
-}
-
-/* The first line of /proc/self/task/@tid/@file, without its newline. */
-static void task_line(const char *tid, const char *file, char *buf, int len)
-{
-	char path[300];
-	FILE *f;
-
-	buf[0] = 0;
-	snprintf(path, sizeof(path), "/proc/self/task/%s/%s", tid, file);
-	f = fopen(path, "r");
-	if (!f)
-		return;
-	if (!fgets(buf, len, f))
-		buf[0] = 0;
-	fclose(f);
-	buf[strcspn(buf, "\n")] = 0;
-}
-
 /*
  * A vCPU made no pass: say what it is doing, so that the report tells a
  * vCPU that exits in a loop (faults retried forever) from one that never
- * exits or sleeps in the kernel.  Every thread's state and wait channel,
- * and the VM's exit counters twice, 2 s apart.
+ * exits or sleeps in the kernel (gpool_report_stall()), and the passes
+ * of its vCPUs over the same 2 s.
  */
 static void report_stall(struct soak_vm *v)
 {
-	long long before[ARRAY_SIZE(kvm_stat_names)];
 	uint64_t pass0[NR_VCPUS];
-	struct dirent *d;
 	unsigned int i;
-	DIR *dir;
+	char tag[16];
 
-	for (i = 0; i < ARRAY_SIZE(kvm_stat_names); i++)
-		before[i] = kvm_debugfs_stat(v, kvm_stat_names[i]);
 	for (i = 0; i < NR_VCPUS; i++)
 		pass0[i] = __atomic_load_n(&v->g->pass[i], __ATOMIC_SEQ_CST);
-	dir = opendir("/proc/self/task");
-	while (dir && (d = readdir(dir))) {
-		char stat[512], wchan[64];
-
-		if (d->d_name[0] == '.')
-			continue;
-		task_line(d->d_name, "stat", stat, sizeof(stat));
-		task_line(d->d_name, "wchan", wchan, sizeof(wchan));
-		printf("# stall: task %s: %.60s wchan %s\n", d->d_name,
-		       strchr(stat, ')') ? strchr(stat, ')') + 2 : stat, wchan);
-	}
-	if (dir)
-		closedir(dir);
-	sleep(2);
-	for (i = 0; i < ARRAY_SIZE(kvm_stat_names); i++)
-		printf("# stall: vm%u %s %lld -> %lld\n", v->serial, kvm_stat_names[i],
-		       before[i], kvm_debugfs_stat(v, kvm_stat_names[i]));
+	snprintf(tag, sizeof(tag), "vm%u", v->serial);
+	gpool_report_stall(v->vm, tag);
 	print_migrated("stall");
 	/*
 	 * Passes frozen while io_exits (a GUEST_SYNC every 64 passes) go up:
@@ -919,9 +856,9 @@ static void soak_bad_exit(struct kvm_vcpu *vcpu)
 	for (i = 0; i < NR_VCPUS; i++)
 		printf(" %lu", __atomic_load_n(&v->g->pass[i], __ATOMIC_SEQ_CST));
 	printf("\n");
-	for (i = 0; i < ARRAY_SIZE(kvm_stat_names); i++)
-		printf("# exit: vm%u %s %lld\n", v->serial, kvm_stat_names[i],
-		       kvm_debugfs_stat(v, kvm_stat_names[i]));
+	for (i = 0; i < GPOOL_NR_KVM_STATS; i++)
+		printf("# exit: vm%u %s %lld\n", v->serial, gpool_kvm_stat_names[i],
+		       gpool_kvm_debugfs_stat(v->vm, gpool_kvm_stat_names[i]));
 	if (v->g->sig != v->sig || v->g->nr_touch != v->nr_vis)
 		printf("# exit: args changed: sig %#lx (was %#lx), nr_touch %lu (was %u)\n",
 		       v->g->sig, v->sig, v->g->nr_touch, v->nr_vis);
