@@ -8,10 +8,12 @@
  *                    its memory at boot; success means the file got one 1G
  *                    unit (the zeroer idle first: pre-zeroed, as a host
  *                    would have it between VMs)
- *   hugetlb runtime  /sys/kernel/mm/hugepages/hugepages-1048576kB/
- *                    nr_hugepages raised by one (a gigantic page allocated
- *                    at run time: alloc_contig_pages(), which needs
- *                    CONFIG_CONTIG_ALLOC) and read back; lowered again
+ *   hugetlb runtime  the node's /sys/devices/system/node/node<N>/hugepages/
+ *                    hugepages-1048576kB/nr_hugepages raised by one, on
+ *                    the node of the pool and GROW requests (a gigantic
+ *                    page allocated at run time: alloc_contig_pages(),
+ *                    which needs CONFIG_CONTIG_ALLOC) and read back;
+ *                    lowered again
  *   GROW             GPOOL_IOC_GROW of 1 GiB on the node (alloc_contig too),
  *                    then GPOOL_IOC_SHRINK of it (timed as "SHRINK": it
  *                    clears the piece, and may wait for the zeroer)
@@ -98,6 +100,8 @@
 #define MAX_EPOCHS	62		/* -e, plus epoch 0 and the last */
 #define MAX_NODES	8		/* nodes buddyinfo is kept for */
 #define HUGETLB_1G	"/sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages"
+#define HUGETLB_1G_NODE	"/sys/devices/system/node/node%d/hugepages/" \
+			"hugepages-1048576kB/nr_hugepages"
 
 /* ---- options and state ---- */
 
@@ -146,11 +150,22 @@ static int write_str(const char *path, const char *s)
 	return n;
 }
 
-static long hugetlb_read(void)
+/* The 1G nr_hugepages of node @nid, or of all nodes with @nid -1. */
+static const char *hugetlb_path(int nid)
+{
+	static char path[128];
+
+	if (nid < 0)
+		return HUGETLB_1G;
+	snprintf(path, sizeof(path), HUGETLB_1G_NODE, nid);
+	return path;
+}
+
+static long hugetlb_read_node(int nid)
 {
 	char buf[32];
 	long v;
-	int fd = open(HUGETLB_1G, O_RDONLY | O_CLOEXEC);
+	int fd = open(hugetlb_path(nid), O_RDONLY | O_CLOEXEC);
 	ssize_t n;
 
 	if (fd < 0)
@@ -164,12 +179,22 @@ static long hugetlb_read(void)
 	return v;
 }
 
-static int hugetlb_write(long v)
+static int hugetlb_write_node(int nid, long v)
 {
 	char buf[32];
 
 	snprintf(buf, sizeof(buf), "%ld", v);
-	return write_str(HUGETLB_1G, buf);
+	return write_str(hugetlb_path(nid), buf);
+}
+
+static long hugetlb_read(void)
+{
+	return hugetlb_read_node(-1);
+}
+
+static int hugetlb_write(long v)
+{
+	return hugetlb_write_node(-1, v);
 }
 
 /* A field of /proc/meminfo, in kB; 0 if absent. */
@@ -737,25 +762,31 @@ static void req_pool(struct epoch *ep, int nid)
 	record(ep, SRC_POOL, ok, t);
 }
 
-/* One more runtime 1 GiB hugetlb page, and back. */
-static void req_hugetlb(struct epoch *ep)
+/*
+ * One more runtime 1 GiB hugetlb page on node @nid, and back.  On the
+ * node's own nr_hugepages, as GROW asks for its node: the global file
+ * would try every node in turn until one has a free GiB, which GROW (and
+ * a VM bound to a node) cannot.
+ */
+static void req_hugetlb(struct epoch *ep, int nid)
 {
-	long n0 = hugetlb_read(), n1;
+	long n0 = hugetlb_read_node(nid), n1;
 	double t;
 	int r;
 
-	TEST_ASSERT(n0 >= 0, "read " HUGETLB_1G);
+	TEST_ASSERT(n0 >= 0, "read %s", hugetlb_path(nid));
 	t = bench_now_ms();
-	r = hugetlb_write(n0 + 1);
+	r = hugetlb_write_node(nid, n0 + 1);
 	t = bench_now_ms() - t;
-	n1 = hugetlb_read();
+	n1 = hugetlb_read_node(nid);
 	if (r && !hugetlb_note[0])
 		snprintf(hugetlb_note, sizeof(hugetlb_note),
 			 "writing nr_hugepages failed: %s", strerror(-r));
 	record(ep, SRC_HUGETLB, n1 == n0 + 1, t);
 	if (n1 != n0) {
-		TEST_ASSERT(!hugetlb_write(n0) && hugetlb_read() == n0,
-			    "nr_hugepages (1G) not back to %ld", n0);
+		TEST_ASSERT(!hugetlb_write_node(nid, n0) &&
+			    hugetlb_read_node(nid) == n0,
+			    "node %d nr_hugepages (1G) not back to %ld", nid, n0);
 	}
 }
 
@@ -805,7 +836,7 @@ static void measure(struct epoch *ep, const char *cond, double t0)
 		if (!no_pool)
 			req_pool(ep, nid);
 		if (hugetlb_orig >= 0)
-			req_hugetlb(ep);
+			req_hugetlb(ep, nid);
 		if (can_grow)
 			req_grow(ep, nid);
 	}
